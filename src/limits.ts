@@ -1,0 +1,76 @@
+/**
+ * @module
+ * Every size and count limit in one place. Each has a flag (see `src/config.ts`); these are the
+ * defaults, and `checkLimits` asserts how they must relate before anything starts.
+ */
+import { assert } from "./lib/assert.ts";
+
+export interface Limits {
+  /** Longest key path in bytes (UTF-8). etcd answers ~4 KiB request lines. */
+  keyBytesMax: number;
+  /** Largest value in bytes. */
+  valueBytesMax: number;
+  /** Largest HTTP request body; etcd rejects form bodies over 10 MiB. */
+  requestBodyBytesMax: number;
+  /** Events kept for `waitIndex` watches (etcd keeps 1000). */
+  historyEventsMax: number;
+  /** Registered watchers across all clients. */
+  watchersMax: number;
+  /** Events a streaming watcher may fall behind before it is closed. */
+  watchEventsBufferedMax: number;
+  /** Nodes (files and directories) in the key tree. */
+  nodesMax: number;
+  /** Proposals waiting for commit on one member. */
+  pendingProposalsMax: number;
+  /** Bytes after which a WAL segment is cut. */
+  walSegmentBytes: number;
+  /** Largest single WAL record or peer frame. */
+  frameBytesMax: number;
+  /** Applied entries between two snapshots. */
+  snapshotEntries: number;
+  /** Open client connections. */
+  clientConnectionsMax: number;
+}
+
+const mebibyte = 1024 * 1024;
+
+export const defaultLimits: Readonly<Limits> = {
+  keyBytesMax: 4096,
+  valueBytesMax: 10 * mebibyte,
+  requestBodyBytesMax: 10 * mebibyte,
+  historyEventsMax: 1000,
+  watchersMax: 100_000,
+  watchEventsBufferedMax: 100,
+  nodesMax: 10_000_000,
+  pendingProposalsMax: 10_000,
+  walSegmentBytes: 64 * mebibyte,
+  frameBytesMax: 32 * mebibyte,
+  snapshotEntries: 10_000,
+  clientConnectionsMax: 10_000,
+};
+
+/**
+ * Checks that a set of limits is usable.
+ * @throws {RangeError} naming the first limit that is out of range.
+ */
+export function checkLimits(limits: Limits): void {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!(Number.isSafeInteger(value) && value > 0)) {
+      throw new RangeError(`Invalid limit ${name}=${String(value)}: must be a positive integer`);
+    }
+  }
+  if (limits.valueBytesMax > limits.requestBodyBytesMax) {
+    throw new RangeError("Invalid limits: valueBytesMax must not exceed requestBodyBytesMax");
+  }
+  // One record carries a key, a value and a fixed header; it must always fit in a frame.
+  const recordBytesMax = limits.keyBytesMax + limits.valueBytesMax + 4096;
+  if (recordBytesMax > limits.frameBytesMax) {
+    throw new RangeError("Invalid limits: frameBytesMax must exceed keyBytesMax + valueBytesMax");
+  }
+  if (limits.frameBytesMax > limits.walSegmentBytes) {
+    throw new RangeError("Invalid limits: walSegmentBytes must hold at least one frame");
+  }
+}
+
+checkLimits(defaultLimits);
+assert(defaultLimits.historyEventsMax >= 1, "history must keep at least one event");
