@@ -1,0 +1,58 @@
+/**
+ * @module
+ * What the HTTP layer and the modules may ask of a running member: propose writes, wait for
+ * linearizable reads, read the local store, and report status. The node loop implements it.
+ */
+import type { Clock } from "../lib/clock.ts";
+import type { ApplyOutcome, StoreCommand, StoreReader } from "../store/types.ts";
+
+export type MemberState = "StateLeader" | "StateFollower" | "StateCandidate";
+
+/** A cluster member as `/v2/members` reports it; ids are 16-digit lower-case hex. */
+export interface MemberInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly peerURLs: readonly string[];
+  readonly clientURLs: readonly string[];
+}
+
+/** A snapshot of this member's Raft and identity state, for headers and statistics. */
+export interface NodeStatus {
+  readonly name: string;
+  readonly memberId: string;
+  readonly clusterId: string;
+  readonly state: MemberState;
+  /** Hex id of the leader this member follows, or "" when it knows none. */
+  readonly leaderId: string;
+  /** Raft commit index (`X-Raft-Index`). */
+  readonly raftIndex: number;
+  /** Current Raft term (`X-Raft-Term`). */
+  readonly raftTerm: number;
+  /** Wall-clock ms when this process started. */
+  readonly startTimeMs: number;
+  /** Wall-clock ms when the current leader became leader, as this member saw it. */
+  readonly leaderStartTimeMs: number;
+  readonly recvAppendRequestCount: number;
+  readonly sendAppendRequestCount: number;
+}
+
+/** The member as the HTTP layer sees it. */
+export interface KeyValueNode {
+  /** The local store: plain reads, watches and counters. */
+  readonly store: StoreReader;
+  /** The clock used to report remaining TTLs. */
+  readonly clock: Clock;
+  /**
+   * Proposes a write. Resolves once the write is durable on a quorum and applied locally, with
+   * the store's outcome (a failed compare is an outcome, not a rejection).
+   * @throws {EtcdError} 300 when it times out, 301 when there is no leader.
+   */
+  propose(command: StoreCommand): Promise<ApplyOutcome>;
+  /**
+   * Waits until the local store reflects every write committed before the call (ReadIndex).
+   * @throws {EtcdError} 300 when it times out, 301 when there is no leader.
+   */
+  readBarrier(): Promise<void>;
+  status(): NodeStatus;
+  members(): readonly MemberInfo[];
+}
