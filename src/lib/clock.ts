@@ -38,7 +38,9 @@ export class ManualClock implements Clock {
 
   /** Moves both clocks forward by `deltaMs`. */
   advance(deltaMs: number): void {
-    if (!(deltaMs >= 0)) throw new RangeError(`Cannot advance clock by ${deltaMs} ms: must be >= 0`);
+    if (!(deltaMs >= 0)) {
+      throw new RangeError(`Cannot advance clock by ${deltaMs} ms: must be >= 0`);
+    }
     this.#wallMs += deltaMs;
     this.#monotonicMs += deltaMs;
   }

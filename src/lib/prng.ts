@@ -66,7 +66,7 @@ class Xoshiro128 implements Prng {
 
   nextInt(bound: number): number {
     if (!(Number.isInteger(bound) && bound > 0)) {
-      throw new RangeError(`Cannot draw an integer below ${bound}: bound must be a positive integer`);
+      throw new RangeError(`Cannot draw an integer below ${bound}: must be a positive integer`);
     }
     return Math.floor(this.nextFloat() * bound);
   }

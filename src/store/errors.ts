@@ -91,7 +91,8 @@ export class EtcdError extends Error {
 
   /** etcd's JSON body; `cause` is left out when empty, as etcd does. */
   toJSON(): { errorCode: number; message: string; cause?: string; index: number } {
-    if (this.cause === "") return { errorCode: this.errorCode, message: this.message, index: this.index };
-    return { errorCode: this.errorCode, message: this.message, cause: this.cause, index: this.index };
+    const { errorCode, message, cause, index } = this;
+    if (cause === "") return { errorCode, message, index };
+    return { errorCode, message, cause, index };
   }
 }
