@@ -119,7 +119,12 @@ export class WatchEntry implements Watcher {
   active = true;
   readonly #hub: WatcherHub;
 
-  constructor(hub: WatcherHub, pathNode: PathNode, registration: WatchRegistration, sink: WatchSink) {
+  constructor(
+    hub: WatcherHub,
+    pathNode: PathNode,
+    registration: WatchRegistration,
+    sink: WatchSink,
+  ) {
     this.#hub = hub;
     this.pathNode = pathNode;
     this.registration = registration;

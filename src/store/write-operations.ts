@@ -224,7 +224,8 @@ function checkNodeLimit(walk: TreeWalk, context: WriteContext): EtcdError | null
   assert(addedCount >= 1, "A creation adds at least one node");
   if (context.tree.nodeCount + addedCount <= context.nodesMax) return null;
   const key = walk.components.length === 0 ? rootKey : `/${walk.components.join("/")}`;
-  return failure(ErrorCode.storeLimit, `${key}: the store holds ${context.nodesMax} nodes`, context);
+  const cause = `${key}: the store holds ${context.nodesMax} nodes`;
+  return failure(ErrorCode.storeLimit, cause, context);
 }
 
 function failure(code: ErrorCodeValue, cause: string, context: WriteContext): EtcdError {

@@ -58,7 +58,11 @@ export function createCommand(
   };
 }
 
-export function updateCommand(key: string, value: string, options: WriteOptions = {}): StoreCommand {
+export function updateCommand(
+  key: string,
+  value: string,
+  options: WriteOptions = {},
+): StoreCommand {
   return {
     op: "update",
     key,

@@ -11,13 +11,17 @@ import {
 
 const plain = { recursive: false, sorted: false };
 
+function file(key: string, value: string, index: number) {
+  return { key, dir: false, value, createdIndex: index, modifiedIndex: index };
+}
+
 describe("set", () => {
   test("set of a new key creates it with createdIndex = modifiedIndex = the new index", () => {
     const harness = new Harness();
     const event = harness.ok(setCommand("/message", "Hello world"));
     expect(event).toEqual({
       action: "set",
-      node: { key: "/message", dir: false, value: "Hello world", createdIndex: 1, modifiedIndex: 1 },
+      node: file("/message", "Hello world", 1),
       index: 1,
       refresh: false,
     });
@@ -336,7 +340,7 @@ describe("delete", () => {
     expect(event).toEqual({
       action: "delete",
       node: { key: "/message", dir: false, createdIndex: 2, modifiedIndex: 3 },
-      prevNode: { key: "/message", dir: false, value: "Hello etcd", createdIndex: 2, modifiedIndex: 2 },
+      prevNode: file("/message", "Hello etcd", 2),
       index: 3,
       refresh: false,
     });
@@ -387,7 +391,7 @@ describe("delete", () => {
     expect(harness.store.index).toBe(3);
   });
 
-  test("delete of a missing key fails with 100, below a file with 104, on the root with 107", () => {
+  test("delete fails with 100 when missing, 104 below a file and 107 on the root", () => {
     const harness = new Harness();
     harness.ok(setCommand("/f", "v"));
     expect(harness.fail(deleteCommand("/missing", { recursive: true })).errorCode).toBe(100);
