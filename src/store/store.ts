@@ -6,10 +6,17 @@
  */
 import { assert, unreachable } from "../lib/assert.ts";
 import { EtcdError, ErrorCode } from "./errors.ts";
+import { treeDigest } from "./digest.ts";
 import { EventHistory } from "./event-history.ts";
 import { isCanonicalKey } from "./key-path.ts";
 import { KeyTree, walkFound, walkMissingKey } from "./key-tree.ts";
 import { listingView } from "./node-listing.ts";
+import {
+  type StoreSnapshot,
+  decodeTree,
+  encodeTree,
+  storeSnapshotVersion,
+} from "./snapshot.ts";
 import { type StoreCounters, counterFor, createCounters } from "./store-stats.ts";
 import type {
   ApplyOutcome,
@@ -185,7 +192,87 @@ export class Store implements StoreReader {
     return this.#tree.nodeCount;
   }
 
+  /**
+   * The whole state as plain data: tree with deadlines, indexes, history and counters.
+   * Registered watchers are not part of it.
+   */
+  toSnapshot(): StoreSnapshot {
+    const history = this.#history.events();
+    const last = history[history.length - 1];
+    assert(last === undefined || last.index === this.#index, "History must end at the index");
+    return {
+      version: storeSnapshotVersion,
+      index: this.#index,
+      appliedIndex: this.#appliedIndex,
+      nodes: encodeTree(this.#tree),
+      history,
+      counters: { ...this.#counters },
+    };
+  }
+
+  /** A store that continues exactly where the snapshot's store was. */
+  static fromSnapshot(snapshot: StoreSnapshot, options: StoreOptions): Store {
+    const store = new Store(options);
+    store.#load(snapshot);
+    return store;
+  }
+
+  /**
+   * Replaces this store's state with a snapshot's (a snapshot installed from the leader),
+   * keeping registered watchers: each is answered from the new history as if it had watched
+   * from the first index it has not seen, or closed with 401 when that index is gone.
+   */
+  restore(snapshot: StoreSnapshot): void {
+    assert(!this.#applying, "Cannot restore a snapshot from inside a watch sink");
+    const previousIndex = this.#index;
+    this.#load(snapshot);
+    this.#replayWatchers(previousIndex);
+  }
+
+  /** A deterministic hash of the tree and the etcd index, for comparing replicas. */
+  digest(): string {
+    return treeDigest(this.#tree, this.#index);
+  }
+
   // --- internal ---
+
+  #load(snapshot: StoreSnapshot): void {
+    assert(snapshot.version === storeSnapshotVersion, `Bad snapshot version ${snapshot.version}`);
+    assert(Number.isSafeInteger(snapshot.index) && snapshot.index >= 0, "Bad snapshot index");
+    const tree = decodeTree(snapshot.nodes);
+    const events = snapshot.history;
+    const keptCount = Math.min(events.length, this.options.historyEventsMax);
+    const history = new EventHistory(this.options.historyEventsMax, snapshot.index - keptCount);
+    for (const event of events.slice(events.length - keptCount)) history.add(event);
+    assert(history.lastIndex === snapshot.index, "Snapshot history must end at its index");
+    this.#tree = tree;
+    this.#history = history;
+    this.#index = snapshot.index;
+    this.#appliedIndex = snapshot.appliedIndex;
+    this.#counters = { ...createCounters(), ...snapshot.counters };
+  }
+
+  #replayWatchers(previousIndex: number): void {
+    const oldest = this.#history.oldestIndex;
+    for (const entry of this.#hub.entries()) {
+      const registration = entry.registration;
+      const wanted = Math.max(registration.minIndex, previousIndex + 1);
+      if (wanted > this.#index) continue;
+      if (wanted < oldest) {
+        entry.cancel();
+        const cause = `the requested history has been cleared [${oldest}/${wanted}]`;
+        entry.sink.closed(new EtcdError(ErrorCode.eventIndexCleared, cause, this.#index));
+        continue;
+      }
+      for (let index = wanted; index <= this.#index && entry.active; index += 1) {
+        const event = this.#history.at(index);
+        assert(event !== null, `History lost event ${index}`);
+        if (!watchMatches(registration.key, registration.recursive, event)) continue;
+        if (!registration.stream) entry.cancel();
+        entry.sink.event(event);
+      }
+    }
+  }
 
   #commit(events: readonly StoreEvent[]): ApplyOutcome {
     // Record every event before anyone is told, so a sink always sees a consistent store.
