@@ -1,0 +1,102 @@
+/**
+ * @module
+ * cairn's Raft core: a pure, synchronous Raft state machine (after etcd-io/raft's design, written
+ * from the paper and the thesis). No I/O, no clock, no timers, no Promises; the only randomness
+ * is the injected `Prng` (election jitter). Time is `tick()`.
+ *
+ * ## Using it
+ *
+ * ```ts
+ * const storage = new MemoryStorage({ voters: [1n, 2n, 3n], learners: [] }); // or the WAL's index
+ * const node = new RawNode({ id: 1n, electionTicks: 10, heartbeatTicks: 1, prng, ...limits },
+ *   storage, { applied });
+ * // Drive it: node.tick() every tick interval; node.step(message) for every peer message;
+ * // node.propose(bytes), node.proposeConfChange(change), node.readIndex(freshContext),
+ * // node.transferLeadership(id) for local requests (each returns {ok} or {dropped: reason}).
+ * while (node.hasReady()) {
+ *   const ready = node.ready();
+ *   // 1. If ready.snapshot: persist it (file + WAL marker), then storage.applySnapshot(it).
+ *   // 2. Persist ready.entries (an entry at index i replaces every stored entry ≥ i), then
+ *   //    ready.hardState if present; fdatasync if ready.mustSync. Then storage.append(entries),
+ *   //    storage.setHardState(hardState).
+ *   // 3. Only now send ready.messages (any order; dropping some is safe).
+ *   // 4. Restore the state machine from ready.snapshot if present; apply
+ *   //    ready.committedEntries in order; for an entry of type confChange, call
+ *   //    node.applyConfChange(decodeConfChange(entry.data)) when applying it.
+ *   // 5. Hand ready.readStates to waiting reads (serve a read once applied ≥ readState.index).
+ *   // 6. node.advance().
+ * }
+ * ```
+ *
+ * ## The contract (what keeps it safe)
+ *
+ * - **Persist before sending.** `ready.entries`, `ready.hardState` and `ready.snapshot` must be
+ *   durable (fsynced when `mustSync`) before any of `ready.messages` is sent. A vote, an append
+ *   acknowledgement and a message stamped with a new term all vouch for that state.
+ * - **Durability-gated responses.** Independently of the rule above, the core never puts an
+ *   append response (MsgAppResp), a vote or pre-vote response, the leader's acknowledgement of
+ *   its own entries or a candidate's own vote in the same Ready as the state it depends on: they
+ *   are held back and released by `advance()` of that Ready (into the next Ready's `messages`,
+ *   or stepped into the node itself). So `advance()` must be called only after step 2.
+ * - **Apply after persisting.** Committed entries may be among the same Ready's `entries`; apply
+ *   them only after step 2. Persist the applied index atomically with the state machine.
+ * - **One Ready at a time.** `ready()` then `advance()`; `tick`, `step` and local requests may be
+ *   called in between (their effects go into the next Ready). `hasReady()` only between them.
+ * - **Membership changes take effect when applied**, through `applyConfChange`; the snapshot's
+ *   ConfState is restored by the core itself when it installs a snapshot.
+ * - **Storage** (`RaftStorage`) is read-only to the core and must reflect every advanced Ready.
+ *   Compact it only below the applied index, and only after a snapshot covering it is durable.
+ * - **ReadIndex contexts** must be fresh per attempt. A ReadState is answered only after the
+ *   leader committed an entry of its term and a quorum confirmed its leadership; requests are
+ *   dropped (never answered) on term or role change, so callers time out and retry.
+ * - **Transport**: call `reportUnreachable(peer)` when a send to `peer` was dropped, and
+ *   `reportSnapshot(peer, ok)` when a MsgSnap finished or failed.
+ * - Assertion failures (`AssertionError`) mean the node's state can no longer be trusted: stop
+ *   the process. Expected refusals are return values (`{dropped: reason}`).
+ */
+
+export {
+  type ConfChange,
+  applyToConfState,
+  decodeConfChange,
+  encodeConfChange,
+  validateConfChange,
+} from "./conf-change.ts";
+export type { RaftConfig, ResolvedRaftConfig } from "./config.ts";
+export type {
+  DropReason,
+  Message,
+  MessageType,
+  MsgApp,
+  MsgAppResp,
+  MsgHeartbeat,
+  MsgHeartbeatResp,
+  MsgProp,
+  MsgReadIndex,
+  MsgReadIndexResp,
+  MsgSnap,
+  MsgTimeoutNow,
+  MsgTransferLeader,
+  MsgVote,
+  MsgVoteResp,
+  ReadState,
+  Ready,
+  RequestResult,
+  Role,
+  SoftState,
+} from "./messages.ts";
+export { noMember } from "./messages.ts";
+export type { ProgressState } from "./progress.ts";
+export type { RaftInitial } from "./raft.ts";
+export { type PeerStatus, type RaftStatus, RawNode } from "./raw-node.ts";
+export { type InitialState, MemoryStorage, type RaftStorage, emptyHardState } from "./storage.ts";
+export {
+  type ConfState,
+  type Entry,
+  EntryType,
+  type EntryTypeValue,
+  type HardState,
+  type MemberId,
+  type Snapshot,
+  type SnapshotMetadata,
+} from "./types.ts";

@@ -1,0 +1,290 @@
+/**
+ * @module
+ * `RawNode`: the caller-facing API over the Raft state machine. It turns the machine's pending
+ * output into Readys, and on `advance()` marks what the caller persisted and applied, releasing
+ * the responses that waited for durability. Not reentrant; one caller drives it.
+ */
+
+import { assert } from "../lib/assert.ts";
+import type { ConfChange } from "./conf-change.ts";
+import { encodeConfChange } from "./conf-change.ts";
+import type { RaftConfig } from "./config.ts";
+import type {
+  Message,
+  Ready,
+  RequestResult,
+  Role,
+  SoftState,
+} from "./messages.ts";
+import { dropped, noMember } from "./messages.ts";
+import type { ProgressState } from "./progress.ts";
+import type { ProposedEntry, RaftInitial } from "./raft.ts";
+import { Raft } from "./raft.ts";
+import type { RaftStorage } from "./storage.ts";
+import type { ConfState, Entry, HardState, MemberId, Snapshot } from "./types.ts";
+import { EntryType } from "./types.ts";
+
+/** A peer's replication state as the leader sees it. */
+export interface PeerStatus {
+  readonly match: number;
+  readonly next: number;
+  readonly state: ProgressState;
+  readonly recentActive: boolean;
+  readonly isLearner: boolean;
+}
+
+/** A read-only picture of the node, for stats, tests and the simulator's checkers. */
+export interface RaftStatus {
+  readonly id: MemberId;
+  readonly term: number;
+  readonly vote: MemberId;
+  readonly commit: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly lead: MemberId;
+  readonly role: Role;
+  readonly leadTransferee: MemberId;
+  readonly confState: ConfState;
+  /** Per-peer progress, only on a leader. */
+  readonly progress: ReadonlyMap<MemberId, PeerStatus> | null;
+}
+
+/** What a handed-out Ready must do when it is advanced. */
+interface ReadyInProgress {
+  readonly lastEntry: Entry | null;
+  readonly snapshot: Snapshot | null;
+  readonly lastCommitted: Entry | null;
+  readonly committedEntries: readonly Entry[];
+  /** Responses that become sendable (or steppable, if to self) once this Ready is durable. */
+  readonly released: readonly Message[];
+}
+
+export class RawNode {
+  readonly #raft: Raft;
+  #softState: SoftState;
+  #hardState: HardState;
+  #inProgress: ReadyInProgress | null = null;
+
+  constructor(config: RaftConfig, storage: RaftStorage, initial: RaftInitial = {}) {
+    this.#raft = new Raft(config, storage, initial);
+    this.#softState = this.#currentSoftState();
+    this.#hardState = this.#currentHardState();
+    const stored = storage.initialState().hardState;
+    assert(this.#hardState.term === stored.term, "Startup changed the stored term");
+    assert(this.#hardState.vote === stored.vote, "Startup changed the stored vote");
+  }
+
+  /** Advances logical time by one tick. */
+  tick(): void {
+    this.#raft.tick();
+  }
+
+  /** Delivers a message from a peer. Messages for other members are a caller bug. */
+  step(message: Message): void {
+    this.#raft.step(message);
+  }
+
+  /** Starts an election now (as a timeout would), honouring PreVote. */
+  campaign(): void {
+    this.#raft.hup(false);
+  }
+
+  /** Proposes application data. Accepted means appended or forwarded, not committed. */
+  propose(data: Uint8Array): RequestResult {
+    return this.#propose({ type: EntryType.normal, data });
+  }
+
+  /** Proposes a single-server membership change; apply it with `applyConfChange` once committed. */
+  proposeConfChange(change: ConfChange): RequestResult {
+    return this.#propose({ type: EntryType.confChange, data: encodeConfChange(change) });
+  }
+
+  /**
+   * Requests a linearizable read point. `context` must be fresh for every attempt; the answer
+   * arrives as a ReadState with the same context in a later Ready (or never, if leadership
+   * changes: time out and retry with a new context).
+   */
+  readIndex(context: Uint8Array): RequestResult {
+    const raft = this.#raft;
+    if (raft.role === "leader") return raft.readIndexAsLeader(raft.id, context);
+    if (raft.lead === noMember || raft.role !== "follower") return dropped("no leader");
+    raft.step({ type: "MsgReadIndex", from: raft.id, to: raft.id, term: 0, context });
+    return { ok: true };
+  }
+
+  /** Asks the leader to hand leadership to `transferee`. */
+  transferLeadership(transferee: MemberId): RequestResult {
+    const raft = this.#raft;
+    if (raft.role === "leader") return raft.transferAsLeader(transferee);
+    if (raft.lead === noMember || raft.role !== "follower") return dropped("no leader");
+    raft.step({ type: "MsgTransferLeader", from: transferee, to: raft.id, term: 0 });
+    return { ok: true };
+  }
+
+  /** The transport could not deliver to `peer` (e.g. its queue was full). */
+  reportUnreachable(peer: MemberId): void {
+    this.#raft.reportUnreachable(peer);
+  }
+
+  /** The transport finished (or failed) sending a snapshot to `peer`. */
+  reportSnapshot(peer: MemberId, succeeded: boolean): void {
+    this.#raft.reportSnapshot(peer, succeeded);
+  }
+
+  /** Applies a committed membership change; call it when applying its entry. */
+  applyConfChange(change: ConfChange): ConfState {
+    return this.#raft.applyConfChange(change);
+  }
+
+  hasReady(): boolean {
+    assert(this.#inProgress === null, "hasReady() called before advance()");
+    const raft = this.#raft;
+    if (!softStateEqual(this.#currentSoftState(), this.#softState)) return true;
+    if (!hardStateEqual(this.#currentHardState(), this.#hardState)) return true;
+    if (raft.log.unstable.nextSnapshot() !== null) return true;
+    if (raft.log.unstable.nextEntries().length > 0) return true;
+    if (raft.log.hasNextCommittedEntries()) return true;
+    if (raft.msgs.length > 0 || raft.msgsAfterAppend.length > 0) return true;
+    return raft.readStates.length > 0;
+  }
+
+  /**
+   * Everything the caller must do next. Call `advance()` when done, before the next `ready()`.
+   * `tick`, `step` and requests may be called in between.
+   */
+  ready(): Ready {
+    assert(this.#inProgress === null, "ready() called twice without advance()");
+    const raft = this.#raft;
+    const log = raft.log;
+    const entries = log.unstable.nextEntries();
+    const snapshot = log.unstable.nextSnapshot();
+    const committedEntries = log.nextCommittedEntries(raft.config.maxCommittedSizePerReadyBytes);
+    const softState = this.#currentSoftState();
+    const hardState = this.#currentHardState();
+    const softChanged = !softStateEqual(softState, this.#softState);
+    const hardChanged = !hardStateEqual(hardState, this.#hardState);
+    const mustSync =
+      entries.length > 0 ||
+      snapshot !== null ||
+      hardState.term !== this.#hardState.term ||
+      hardState.vote !== this.#hardState.vote;
+    const ready: Ready = {
+      ...(softChanged ? { softState } : {}),
+      ...(hardChanged ? { hardState } : {}),
+      ...(snapshot !== null ? { snapshot } : {}),
+      entries,
+      committedEntries,
+      messages: raft.msgs,
+      readStates: raft.readStates,
+      mustSync,
+    };
+    this.#accept(ready, hardState, softState);
+    return ready;
+  }
+
+  #accept(ready: Ready, hardState: HardState, softState: SoftState): void {
+    const raft = this.#raft;
+    const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1] ?? null;
+    this.#inProgress = {
+      lastEntry: ready.entries[ready.entries.length - 1] ?? null,
+      snapshot: ready.snapshot ?? null,
+      lastCommitted,
+      committedEntries: ready.committedEntries,
+      released: raft.msgsAfterAppend,
+    };
+    raft.msgs = [];
+    raft.msgsAfterAppend = [];
+    raft.readStates = [];
+    raft.log.unstable.acceptInProgress();
+    if (lastCommitted !== null) raft.log.acceptApplying(lastCommitted.index);
+    this.#hardState = hardState;
+    this.#softState = softState;
+    assert(raft.log.unstable.nextEntries().length === 0, "Entries left behind by ready()");
+  }
+
+  /**
+   * The last Ready was persisted, its messages sent and its committed entries applied.
+   * Releases the responses that waited for that durability.
+   */
+  advance(): void {
+    const done = this.#inProgress;
+    assert(done !== null, "advance() called without a ready()");
+    const raft = this.#raft;
+    if (done.lastEntry !== null) {
+      raft.log.unstable.stableTo(done.lastEntry.index, done.lastEntry.term);
+    }
+    if (done.snapshot !== null) {
+      raft.log.unstable.stableSnapshotTo(done.snapshot.metadata.index);
+      if (done.snapshot.metadata.index > raft.log.applied) {
+        raft.log.appliedTo(done.snapshot.metadata.index);
+      }
+    }
+    if (done.lastCommitted !== null) {
+      raft.log.appliedTo(done.lastCommitted.index);
+      raft.reduceUncommittedBytes(done.committedEntries);
+    }
+    this.#inProgress = null;
+    for (const message of done.released) {
+      if (message.to === raft.id) raft.step(message);
+      else raft.msgs.push(message);
+    }
+  }
+
+  status(): RaftStatus {
+    const raft = this.#raft;
+    let progress: Map<MemberId, PeerStatus> | null = null;
+    if (raft.role === "leader") {
+      progress = new Map();
+      for (const [id, peer] of raft.progress) {
+        const { match, next, state, recentActive, isLearner } = peer;
+        progress.set(id, { match, next, state, recentActive, isLearner });
+      }
+    }
+    return {
+      id: raft.id,
+      term: raft.term,
+      vote: raft.vote,
+      commit: raft.log.committed,
+      applied: raft.log.applied,
+      lastIndex: raft.log.lastIndex(),
+      lead: raft.lead,
+      role: raft.role,
+      leadTransferee: raft.leadTransferee,
+      confState: raft.confState(),
+      progress,
+    };
+  }
+
+  /** The state machine itself, for white-box tests only. */
+  get raftForTesting(): Raft {
+    return this.#raft;
+  }
+
+  #propose(entry: ProposedEntry): RequestResult {
+    const raft = this.#raft;
+    if (raft.role === "leader") return raft.proposeAsLeader([entry]);
+    if (raft.lead === noMember || raft.role !== "follower") return dropped("no leader");
+    const forwarded: Entry = { term: 0, index: 0, type: entry.type, data: entry.data };
+    raft.step({ type: "MsgProp", from: raft.id, to: raft.id, term: 0, entries: [forwarded] });
+    return { ok: true };
+  }
+
+  #currentSoftState(): SoftState {
+    return { leader: this.#raft.lead, role: this.#raft.role };
+  }
+
+  #currentHardState(): HardState {
+    const raft = this.#raft;
+    return { term: raft.term, vote: raft.vote, commit: raft.log.committed };
+  }
+}
+
+// --- internal ---
+
+function softStateEqual(left: SoftState, right: SoftState): boolean {
+  return left.leader === right.leader && left.role === right.role;
+}
+
+function hardStateEqual(left: HardState, right: HardState): boolean {
+  return left.term === right.term && left.vote === right.vote && left.commit === right.commit;
+}

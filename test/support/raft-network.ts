@@ -1,0 +1,272 @@
+/**
+ * @module
+ * A synchronous in-memory network of RawNodes for Raft unit and scenario tests. Each node's
+ * Readys are persisted to its MemoryStorage before its messages are queued (the caller contract);
+ * messages are delivered FIFO and can be dropped per link, per node or per type.
+ */
+
+import { createPrng } from "../../src/lib/prng.ts";
+import type { Prng } from "../../src/lib/prng.ts";
+import type { RaftConfig } from "../../src/raft/config.ts";
+import {
+  type ConfState,
+  type Entry,
+  EntryType,
+  type MemberId,
+  MemoryStorage,
+  type Message,
+  type MessageType,
+  RawNode,
+  type ReadState,
+  type Ready,
+  decodeConfChange,
+} from "../../src/raft/index.ts";
+
+export interface NetworkOptions {
+  readonly seed?: number;
+  readonly preVote?: boolean;
+  readonly checkQuorum?: boolean;
+  readonly electionTicks?: number;
+  readonly heartbeatTicks?: number;
+  readonly learners?: readonly MemberId[];
+  readonly config?: Partial<RaftConfig>;
+}
+
+/** One member: its node, its "disk" and what it applied. */
+export interface TestMember {
+  readonly id: MemberId;
+  node: RawNode;
+  readonly storage: MemoryStorage;
+  /** Applied normal entries with data, in order. */
+  readonly applied: Entry[];
+  appliedIndex: number;
+  confState: ConfState;
+  readonly readStates: ReadState[];
+  /** Every Ready this member produced, newest last. */
+  readonly readys: Ready[];
+}
+
+export class RaftNetwork {
+  readonly members = new Map<MemberId, TestMember>();
+  readonly queue: Message[] = [];
+  readonly #prng: Prng;
+  readonly #options: NetworkOptions;
+  readonly #dropRates = new Map<string, number>();
+  readonly #ignored = new Set<MessageType>();
+  /** Return false to drop a message. */
+  hook: ((message: Message) => boolean) | null = null;
+  /** Every message delivered so far, for assertions about traffic. */
+  readonly delivered: Message[] = [];
+
+  constructor(ids: readonly MemberId[], options: NetworkOptions = {}) {
+    this.#options = options;
+    this.#prng = createPrng(options.seed ?? 1);
+    const confState = { voters: [...ids], learners: [...(options.learners ?? [])] };
+    for (const id of [...ids, ...(options.learners ?? [])]) {
+      this.addMember(id, new MemoryStorage(confState));
+    }
+  }
+
+  /** Adds a member with its own storage (e.g. a new, empty node joining). */
+  addMember(id: MemberId, storage: MemoryStorage): TestMember {
+    const member: TestMember = {
+      id,
+      node: new RawNode(this.config(id), storage),
+      storage,
+      applied: [],
+      appliedIndex: storage.firstIndex() - 1,
+      confState: storage.initialState().confState,
+      readStates: [],
+      readys: [],
+    };
+    this.members.set(id, member);
+    return member;
+  }
+
+  config(id: MemberId): RaftConfig {
+    const options = this.#options;
+    return {
+      id,
+      electionTicks: options.electionTicks ?? 10,
+      heartbeatTicks: options.heartbeatTicks ?? 1,
+      prng: createPrng(Number(id) * 7919 + (options.seed ?? 1)),
+      preVote: options.preVote ?? true,
+      checkQuorum: options.checkQuorum ?? true,
+      maxSizePerMsgBytes: 1 << 20,
+      maxInflightMsgs: 256,
+      maxUncommittedEntriesBytes: 1 << 30,
+      maxCommittedSizePerReadyBytes: 1 << 30,
+      ...options.config,
+    };
+  }
+
+  /** Simulates a crash and restart: the node is rebuilt from what its storage holds. */
+  restart(id: MemberId): void {
+    const member = this.member(id);
+    member.node = new RawNode(this.config(id), member.storage, {
+      applied: member.appliedIndex,
+      confState: member.confState,
+    });
+  }
+
+  member(id: MemberId): TestMember {
+    const member = this.members.get(id);
+    if (member === undefined) throw new Error(`No member ${id}`);
+    return member;
+  }
+
+  node(id: MemberId): RawNode {
+    return this.member(id).node;
+  }
+
+  // --- faults ---
+
+  drop(from: MemberId, to: MemberId, rate: number): void {
+    this.#dropRates.set(`${from}-${to}`, rate);
+  }
+
+  cut(left: MemberId, right: MemberId): void {
+    this.drop(left, right, 1);
+    this.drop(right, left, 1);
+  }
+
+  isolate(id: MemberId): void {
+    for (const other of this.members.keys()) if (other !== id) this.cut(id, other);
+  }
+
+  ignore(type: MessageType): void {
+    this.#ignored.add(type);
+  }
+
+  recover(): void {
+    this.#dropRates.clear();
+    this.#ignored.clear();
+  }
+
+  // --- driving ---
+
+  /** Persists and applies every pending Ready of `id`, queuing its messages. */
+  process(id: MemberId): void {
+    const member = this.member(id);
+    for (let round = 0; member.node.hasReady(); round++) {
+      if (round > 1000) throw new Error(`Member ${id} never ran out of Readys`);
+      const ready = member.node.ready();
+      member.readys.push(ready);
+      persistReady(member, ready);
+      for (const message of ready.messages) this.#enqueue(message);
+      applyReady(member, ready);
+      member.node.advance();
+    }
+  }
+
+  processAll(): void {
+    for (const id of this.members.keys()) this.process(id);
+  }
+
+  /** Delivers the oldest queued message (processing the receiver); false if none. */
+  deliverOne(): boolean {
+    const message = this.queue.shift();
+    if (message === undefined) return false;
+    const receiver = this.members.get(message.to);
+    if (receiver === undefined) return true;
+    this.delivered.push(message);
+    receiver.node.step(message);
+    this.process(message.to);
+    return true;
+  }
+
+  /** Runs until no Ready and no message is pending. */
+  stabilize(): void {
+    this.processAll();
+    for (let count = 0; this.deliverOne(); count++) {
+      if (count > 200_000) throw new Error("The network never stabilized");
+    }
+    this.processAll();
+  }
+
+  /** Queues messages from outside (as if sent by a peer) and stabilizes. */
+  send(...messages: Message[]): void {
+    for (const message of messages) this.queue.push(message);
+    this.stabilize();
+  }
+
+  /** Removes and returns queued messages matching `filter` (to inspect or reorder them). */
+  take(filter: (message: Message) => boolean = () => true): Message[] {
+    const taken = this.queue.filter(filter);
+    const kept = this.queue.filter((message) => !filter(message));
+    this.queue.length = 0;
+    this.queue.push(...kept);
+    return taken;
+  }
+
+  tick(id: MemberId, count = 1): void {
+    for (let tick = 0; tick < count; tick++) {
+      this.node(id).tick();
+      this.process(id);
+    }
+  }
+
+  /** Ticks every member `count` times, stabilizing after each round. */
+  tickAll(count = 1): void {
+    for (let tick = 0; tick < count; tick++) {
+      for (const id of this.members.keys()) this.tick(id);
+      this.stabilize();
+    }
+  }
+
+  campaign(id: MemberId): void {
+    this.node(id).campaign();
+    this.stabilize();
+  }
+
+  /** The members that currently believe they lead. */
+  leaders(): MemberId[] {
+    return [...this.members.values()]
+      .filter((member) => member.node.status().role === "leader")
+      .map((member) => member.id);
+  }
+
+  #enqueue(message: Message): void {
+    if (message.from === message.to) throw new Error(`Self-addressed ${message.type} sent`);
+    if (this.#ignored.has(message.type)) return;
+    const rate = this.#dropRates.get(`${message.from}-${message.to}`) ?? 0;
+    if (rate > 0 && (rate >= 1 || this.#prng.chance(rate))) return;
+    if (this.hook !== null && !this.hook(message)) return;
+    this.queue.push(message);
+  }
+}
+
+/** Text payloads for readable tests. */
+export function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+export function text(data: Uint8Array): string {
+  return new TextDecoder().decode(data);
+}
+
+// --- internal ---
+
+function persistReady(member: TestMember, ready: Ready): void {
+  if (ready.snapshot !== undefined) member.storage.applySnapshot(ready.snapshot);
+  member.storage.append(ready.entries);
+  if (ready.hardState !== undefined) member.storage.setHardState(ready.hardState);
+}
+
+function applyReady(member: TestMember, ready: Ready): void {
+  if (ready.snapshot !== undefined) {
+    member.appliedIndex = ready.snapshot.metadata.index;
+    member.confState = ready.snapshot.metadata.confState;
+  }
+  for (const entry of ready.committedEntries) {
+    if (entry.index <= member.appliedIndex) throw new Error(`Entry ${entry.index} applied twice`);
+    if (entry.index !== member.appliedIndex + 1) throw new Error(`Applied ${entry.index} early`);
+    member.appliedIndex = entry.index;
+    if (entry.type === EntryType.confChange) {
+      member.confState = member.node.applyConfChange(decodeConfChange(entry.data));
+    } else if (entry.data.byteLength > 0) {
+      member.applied.push(entry);
+    }
+  }
+  member.readStates.push(...ready.readStates);
+}
