@@ -4,6 +4,12 @@
  * key helpers the HTTP layer shares.
  */
 export { Store, type StoreOptions } from "./store.ts";
+export {
+  type SnapshotNode,
+  type StoreSnapshot,
+  storeSnapshotVersion,
+} from "./snapshot.ts";
+export type { StoreCounters } from "./store-stats.ts";
 export { EtcdError, ErrorCode, type ErrorCodeValue, errorTable } from "./errors.ts";
 export { compareKeys, inOrderName, isCanonicalKey, isHiddenName, rootKey } from "./key-path.ts";
 export { watchMatches } from "./watch-match.ts";
