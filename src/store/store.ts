@@ -66,10 +66,12 @@ export class Store implements StoreReader {
   #applying = false;
 
   constructor(options: StoreOptions) {
-    for (const [name, value] of Object.entries(options)) {
+    const { historyEventsMax, watchersMax, nodesMax } = options;
+    for (const [name, value] of Object.entries({ historyEventsMax, watchersMax, nodesMax })) {
       assert(Number.isSafeInteger(value) && value >= 1, `Invalid store option ${name}=${value}`);
     }
-    this.options = { ...options };
+    // Only the store's own limits are kept, even when a whole `Limits` object is passed.
+    this.options = { historyEventsMax, watchersMax, nodesMax };
     this.#history = new EventHistory(options.historyEventsMax, 0);
   }
 
