@@ -1,0 +1,50 @@
+/**
+ * @module
+ * The linearizability checker (RAFT.md §3): Wing–Gong search with Lowe's memoisation and
+ * per-partition checking, the etcd v2 key-value model and its index rules, a register model,
+ * a brute-force reference check for tests, and a printer for failures.
+ *
+ * ```ts
+ * const check = checkOperations(etcdModel, history, { budgetMs: 10_000, now });
+ * if (check.result !== "ok") report(formatCheckResult(etcdModel, check));
+ * const violations = checkEtcdIndexes(history);
+ * ```
+ */
+export {
+  type CheckOptions,
+  type CheckResult,
+  type Indeterminate,
+  type Model,
+  type Operation,
+  type Outcome,
+  type PartitionResult,
+  type Verdict,
+  indeterminate,
+  isIndeterminate,
+} from "./types.ts";
+export { checkStepsDefault } from "./budget.ts";
+export { checkOperations } from "./check-operations.ts";
+export {
+  type EtcdInput,
+  type EtcdOperation,
+  type EtcdOutcome,
+  type EtcdOutput,
+  type EtcdState,
+  describeEtcdOperation,
+  etcdModel,
+  partitionByKey,
+  stepEtcd,
+} from "./etcd-model.ts";
+export {
+  type IndexRule,
+  type IndexViolation,
+  checkEtcdIndexes,
+  indexViolationsMax,
+} from "./etcd-index.ts";
+export { type RegisterInput, type RegisterOutput, registerModel } from "./register-model.ts";
+export {
+  bruteForceLinearization,
+  bruteForceOperationsMax,
+  isLinearization,
+} from "./brute-force.ts";
+export { formatCheckResult, formatPartition } from "./format.ts";

@@ -1,0 +1,174 @@
+/**
+ * @module
+ * The Wing–Gong linearizability search with Lowe's memoisation, over one partition. It walks
+ * the event list; any call before the first remaining return may be linearized next if the model
+ * accepts it and the pair (set of linearized operations, model states) has not been seen; when a
+ * return is reached with its operation still pending, it backtracks. The search is iterative with
+ * an explicit stack. Non-deterministic models are handled by carrying the set of possible states.
+ */
+import { assert } from "../lib/assert.ts";
+import { Bitset } from "./bitset.ts";
+import type { Budget } from "./budget.ts";
+import { EventList, listEnd } from "./event-list.ts";
+import { isIndeterminate } from "./types.ts";
+import type { Model, Operation, PartitionResult, Verdict } from "./types.ts";
+
+/** The possible model states at one point of the search, sorted by key. */
+interface StateSet<S> {
+  readonly states: readonly S[];
+  readonly keys: readonly string[];
+}
+
+/**
+ * Checks one partition against `model`, spending steps from `budget`.
+ * @throws {AssertionError} when an operation's times are malformed.
+ */
+export function checkPartition<S, I, O>(
+  model: Model<S, I, O>,
+  operations: readonly Operation<I, O>[],
+  budget: Budget,
+): PartitionResult<I, O> {
+  const search = new Search(model, operations);
+  const stepsBefore = budget.stepsUsed;
+  const result = search.run(budget);
+  return {
+    result,
+    operations,
+    linearization: result === "ok" ? [...search.stackOperations] : [],
+    longestPrefix: search.longestPrefix,
+    longestPrefixStates: search.longestPrefixStates,
+    steps: budget.stepsUsed - stepsBefore,
+  };
+}
+
+/** The effective return time: +∞ for an indeterminate operation. */
+export function returnTimeOf<I, O>(operation: Operation<I, O>): number {
+  if (isIndeterminate(operation.output)) return Infinity;
+  return operation.returnTime;
+}
+
+class Search<S, I, O> {
+  readonly stackOperations: number[] = [];
+  longestPrefix: readonly number[] = [];
+  longestPrefixStates: readonly string[] = [];
+  readonly #stackStates: StateSet<S>[] = [];
+  readonly #model: Model<S, I, O>;
+  readonly #operations: readonly Operation<I, O>[];
+  readonly #list: EventList;
+  readonly #linearized: Bitset;
+  readonly #cache = new Set<string>();
+  #current: StateSet<S>;
+
+  constructor(model: Model<S, I, O>, operations: readonly Operation<I, O>[]) {
+    for (const operation of operations) {
+      const returnTime = returnTimeOf(operation);
+      assert(Number.isFinite(operation.callTime), "An operation's call time must be finite");
+      assert(
+        returnTime >= operation.callTime,
+        `An operation returned at ${returnTime}, before its call at ${operation.callTime}`,
+      );
+    }
+    this.#model = model;
+    this.#operations = operations;
+    this.#list = new EventList(
+      operations.map((operation) => operation.callTime),
+      operations.map(returnTimeOf),
+    );
+    this.#linearized = new Bitset(operations.length);
+    const initial = model.init();
+    this.#current = { states: [initial], keys: [model.key(initial)] };
+    this.longestPrefixStates = [this.#describeState(initial)];
+  }
+
+  run(budget: Budget): Verdict {
+    let event = this.#list.next(this.#list.head);
+    while (!this.#list.empty()) {
+      if (!budget.spend()) return "unknown";
+      assert(event !== listEnd, "The walk ran off the end of a non-empty event list");
+      const operation = event >>> 1;
+      if (event % 2 === 0) {
+        const linearized = this.#tryLinearize(operation);
+        event = this.#list.next(linearized ? this.#list.head : event);
+        continue;
+      }
+      // A return whose operation is still pending: nothing before it can be linearized next.
+      const resumed = this.#backtrack();
+      if (resumed === listEnd) return "illegal";
+      event = this.#list.next(resumed);
+    }
+    assert(this.stackOperations.length === this.#operations.length, "Not every op linearized");
+    return "ok";
+  }
+
+  /** Linearizes `operation` next if the model allows it and the result is new. */
+  #tryLinearize(operation: number): boolean {
+    const input = this.#operations[operation];
+    assert(input !== undefined, "The event list names an operation that does not exist");
+    const next = this.#step(input);
+    if (next === undefined) return false;
+    this.#linearized.set(operation);
+    const cacheKey = this.#linearized.key() + stateSetKey(next.keys);
+    if (this.#cache.has(cacheKey)) {
+      this.#linearized.clear(operation);
+      return false;
+    }
+    this.#cache.add(cacheKey);
+    this.stackOperations.push(operation);
+    this.#stackStates.push(this.#current);
+    this.#current = next;
+    this.#list.lift(operation);
+    if (this.stackOperations.length > this.longestPrefix.length) {
+      this.longestPrefix = [...this.stackOperations];
+      this.longestPrefixStates = next.states.map((state) => this.#describeState(state));
+    }
+    return true;
+  }
+
+  #describeState(state: S): string {
+    return this.#model.describeState?.(state) ?? this.#model.key(state);
+  }
+
+  /** Undoes the latest linearization; returns its call event, or `listEnd` if none is left. */
+  #backtrack(): number {
+    const operation = this.stackOperations.pop();
+    const states = this.#stackStates.pop();
+    if (operation === undefined || states === undefined) return listEnd;
+    this.#list.unlift(operation);
+    this.#linearized.clear(operation);
+    this.#current = states;
+    return 2 * operation;
+  }
+
+  /** Applies one operation to every possible state; undefined when none accepts it. */
+  #step(operation: Operation<I, O>): StateSet<S> | undefined {
+    const model = this.#model;
+    const only = this.#current.states[0];
+    if (only !== undefined && this.#current.states.length === 1) {
+      // The common deterministic case, without the map and the sort.
+      const next = model.step(only, operation.input, operation.output);
+      if (next.length === 0) return undefined;
+      const [state] = next;
+      if (state !== undefined && next.length === 1) {
+        return { states: next, keys: [model.key(state)] };
+      }
+    }
+    const nextByKey = new Map<string, S>();
+    for (const state of this.#current.states) {
+      for (const next of this.#model.step(state, operation.input, operation.output)) {
+        const key = this.#model.key(next);
+        if (!nextByKey.has(key)) nextByKey.set(key, next);
+      }
+    }
+    if (nextByKey.size === 0) return undefined;
+    const entries = [...nextByKey.entries()].sort(([first], [second]) =>
+      first < second ? -1 : first > second ? 1 : 0,
+    );
+    return { states: entries.map(([, state]) => state), keys: entries.map(([key]) => key) };
+  }
+}
+
+/** The state part of a cache key; the bitset part before it has a fixed length. */
+function stateSetKey(keys: readonly string[]): string {
+  if (keys.length === 1) return `1${keys[0] ?? ""}`;
+  return `n${JSON.stringify(keys)}`;
+}
