@@ -11,8 +11,10 @@
  * | 6 | padding bytes after the payload (0–7) |
  * | 7 | magic `0xCA`, so a real header is never all zeros |
  * | 8–11 | CRC-32 of bytes 0–7 followed by the payload |
- * | 12–15 | CRC-32 of bytes 0–11 (the header checks itself, so a damaged length is never read as a
- *   short file) |
+ * | 12–15 | CRC-32 of bytes 0–11 |
+ *
+ * The header checks itself, so a damaged length word is reported as corruption, never mistaken
+ * for a file that ends early.
  *
  * Frames start at 8-byte aligned offsets, so the first header word never straddles a 512-byte
  * sector and cannot tear on its own.
@@ -106,7 +108,11 @@ export function encodeFrame(type: number, payload: Uint8Array, frameBytesMax: nu
  * the start of `bytes`, so pass whole files (or buffers that start at a sector boundary).
  * Returns `end` only when `offset` is exactly the end of `bytes`.
  */
-export function readFrame(bytes: Uint8Array, offset: number, frameBytesMax: number): FrameReadResult {
+export function readFrame(
+  bytes: Uint8Array,
+  offset: number,
+  frameBytesMax: number,
+): FrameReadResult {
   assert(offset % frameAlignmentBytes === 0, `frame offset ${offset} must be 8-byte aligned`);
   assert(offset <= bytes.byteLength, "frame offset must lie within the buffer");
   if (offset === bytes.byteLength) return { status: "end" };
@@ -218,7 +224,8 @@ function checkHeader(bytes: Uint8Array, offset: number, frameBytesMax: number): 
     return { status: "corrupt", reason: "the frame padding length is inconsistent" };
   }
   if (total > frameBytesMax) {
-    return { status: "corrupt", reason: `frame of ${total} bytes exceeds frameBytesMax ${frameBytesMax}` };
+    const reason = `frame of ${total} bytes exceeds frameBytesMax ${frameBytesMax}`;
+    return { status: "corrupt", reason };
   }
   return { status: "ok", payloadBytes, type, version, crc: view.getUint32(8, true) };
 }

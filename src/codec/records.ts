@@ -97,7 +97,10 @@ export function decodeHardState(codec: MsgpackCodec, payload: Uint8Array): HardS
 }
 
 /** Encodes snapshot metadata (the WAL's snapshot marker). */
-export function encodeSnapshotMetadata(codec: MsgpackCodec, metadata: SnapshotMetadata): Uint8Array {
+export function encodeSnapshotMetadata(
+  codec: MsgpackCodec,
+  metadata: SnapshotMetadata,
+): Uint8Array {
   return codec.pack(snapshotMetadataFields(metadata));
 }
 

@@ -11,7 +11,7 @@ import type { Prng } from "../../lib/prng.ts";
  * - `drop`: nothing; the file is exactly as of its last datasync.
  * - `prefix`: a random byte prefix of the unsynced appends (a write torn anywhere).
  * - `torn`: a random prefix cut at a 512-byte sector boundary, followed by up to three zeroed
- *   sectors (the size reached the disk, the data did not).
+ *   sectors (the size reached the disk, the data did not), never longer than what was written.
  * A file rewritten or truncated inside its durable part since the last sync goes back to its
  * durable contents in every mode.
  */
@@ -121,11 +121,13 @@ export function crashFile(file: SimulatedFile, prng: Prng, mode: CrashMode): voi
     file.reset(survivor);
     return;
   }
-  const cut = Math.max(durableLength, Math.floor((durableLength + kept) / sectorBytes) * sectorBytes);
+  const sectorCut = Math.floor((durableLength + kept) / sectorBytes) * sectorBytes;
+  const cut = Math.max(durableLength, sectorCut);
   const zeroedSectors = prng.nextInt(4);
-  const end = zeroedSectors === 0
-    ? cut
-    : Math.max(cut, (Math.floor(cut / sectorBytes) + zeroedSectors) * sectorBytes);
+  // Zeroed sectors stand for appends whose size reached the disk but whose data did not, so they
+  // never reach past what was written.
+  const zeroedEnd = (Math.floor(cut / sectorBytes) + zeroedSectors) * sectorBytes;
+  const end = Math.min(durableLength + bytes.byteLength, Math.max(cut, zeroedEnd));
   const survivor = new Uint8Array(end);
   survivor.set(file.read(0, cut));
   file.reset(survivor);

@@ -104,7 +104,9 @@ export class SimulatedFileSystem implements FileSystem {
       throw new FileSystemError("EEXIST", "open", path);
     }
     if (node === undefined) {
-      if (mode === "read" || mode === "readWrite") throw new FileSystemError("ENOENT", "open", path);
+      if (mode === "read" || mode === "readWrite") {
+        throw new FileSystemError("ENOENT", "open", path);
+      }
       node = new SimulatedFile();
       parent.entries.set(name, node);
     } else if (mode === "createTruncate") {
@@ -231,7 +233,9 @@ export class SimulatedFileSystem implements FileSystem {
   #directory(path: string, operation: string): SimulatedDirectory {
     const node = this.#lookup(path);
     if (node === null) throw new FileSystemError("ENOENT", operation, path);
-    if (!(node instanceof SimulatedDirectory)) throw new FileSystemError("ENOTDIR", operation, path);
+    if (!(node instanceof SimulatedDirectory)) {
+      throw new FileSystemError("ENOTDIR", operation, path);
+    }
     return node;
   }
 

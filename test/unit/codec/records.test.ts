@@ -54,7 +54,8 @@ describe("records", () => {
       term: 4,
       confState: { voters: [1n, 0xdead_beef_cafe_f00dn], learners: [3n] },
     };
-    expect(decodeSnapshotMetadata(codec, encodeSnapshotMetadata(codec, metadata))).toEqual(metadata);
+    const encoded = encodeSnapshotMetadata(codec, metadata);
+    expect(decodeSnapshotMetadata(codec, encoded)).toEqual(metadata);
     const header = { metadata, dataBytes: 12345, dataCrc: 0xffff_fffe };
     expect(decodeSnapshotHeader(codec, encodeSnapshotHeader(codec, header))).toEqual(header);
   });
