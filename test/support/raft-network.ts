@@ -30,6 +30,8 @@ export interface NetworkOptions {
   readonly heartbeatTicks?: number;
   readonly learners?: readonly MemberId[];
   readonly config?: Partial<RaftConfig>;
+  /** Fills a member's storage (log, hard state) before its node starts. */
+  readonly prepare?: (id: MemberId, storage: MemoryStorage) => void;
 }
 
 /** One member: its node, its "disk" and what it applied. */
@@ -63,7 +65,9 @@ export class RaftNetwork {
     this.#prng = createPrng(options.seed ?? 1);
     const confState = { voters: [...ids], learners: [...(options.learners ?? [])] };
     for (const id of [...ids, ...(options.learners ?? [])]) {
-      this.addMember(id, new MemoryStorage(confState));
+      const storage = new MemoryStorage(confState);
+      options.prepare?.(id, storage);
+      this.addMember(id, storage);
     }
   }
 
@@ -220,6 +224,16 @@ export class RaftNetwork {
   }
 
   /** The members that currently believe they lead. */
+  /** The terms of every entry in `id`'s storage, from index 1. */
+  logTerms(id: MemberId): number[] {
+    const storage = this.member(id).storage;
+    const terms: number[] = [];
+    for (let index = storage.firstIndex(); index <= storage.lastIndex(); index++) {
+      terms.push(storage.term(index) ?? -1);
+    }
+    return terms;
+  }
+
   leaders(): MemberId[] {
     return [...this.members.values()]
       .filter((member) => member.node.status().role === "leader")

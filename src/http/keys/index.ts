@@ -1,0 +1,143 @@
+/**
+ * @module
+ * The `/v2/keys` routes: GET and HEAD (reads and watches), PUT, POST and DELETE (writes). The
+ * handlers read the raw request (path, query, form body) and hand plain values to the service;
+ * errors are thrown as `EtcdError` for the app's one error mapper.
+ */
+import { Elysia } from "elysia";
+import { assert } from "../../lib/assert.ts";
+import { ErrorCode, EtcdError } from "../../store/errors.ts";
+import type { StoreEvent } from "../../store/types.ts";
+import type { HttpDeps } from "../deps.ts";
+import { type FormValues, parseFormInto } from "../form.ts";
+import { readFormBody } from "../request-body.ts";
+import { decodePath, splitRequestUrl } from "../request-target.ts";
+import { corsHeaders } from "../responses.ts";
+import { eventJson } from "./event-json.ts";
+import {
+  type KeyMethod,
+  applyWrite,
+  isCreated,
+  keyFromPath,
+  parseKeyParameters,
+  readKey,
+  writeCommand,
+} from "./service.ts";
+import type { KeyParameters } from "./model.ts";
+import { openWatchBody } from "./watch.ts";
+
+/**
+ * The key-space plugin.
+ * @param deps The member, limits and logger the routes use.
+ */
+export function keysRoutes(deps: HttpDeps) {
+  const serve = (request: Request, method: KeyMethod) => serveKeys(deps, request, method);
+  return new Elysia({ name: "cairn.keys" })
+    .get("/v2/keys", ({ request }) => serve(request, request.method === "HEAD" ? "HEAD" : "GET"))
+    .get("/v2/keys/*", ({ request }) => serve(request, request.method === "HEAD" ? "HEAD" : "GET"))
+    .put("/v2/keys", ({ request }) => serve(request, "PUT"), { parse: "none" })
+    .put("/v2/keys/*", ({ request }) => serve(request, "PUT"), { parse: "none" })
+    .post("/v2/keys", ({ request }) => serve(request, "POST"), { parse: "none" })
+    .post("/v2/keys/*", ({ request }) => serve(request, "POST"), { parse: "none" })
+    .delete("/v2/keys", ({ request }) => serve(request, "DELETE"), { parse: "none" })
+    .delete("/v2/keys/*", ({ request }) => serve(request, "DELETE"), { parse: "none" });
+}
+
+// --- internal ---
+
+interface ParsedKeyRequest {
+  readonly key: string;
+  readonly parameters: KeyParameters;
+}
+
+async function serveKeys(deps: HttpDeps, request: Request, method: KeyMethod): Promise<Response> {
+  const { key, parameters } = await parseKeyRequest(deps, request, method);
+  const { node } = deps;
+  if (method === "GET" || method === "HEAD") {
+    if (parameters.wait && !parameters.quorum) return openWatch(deps, request, key, parameters);
+    const event = await readKey(node, key, parameters);
+    return eventResponse(deps, event, false);
+  }
+  const command = writeCommand({
+    method,
+    key,
+    parameters,
+    limits: deps.limits,
+    nowMs: node.clock.wallMs(),
+  });
+  const event = await applyWrite(node, command);
+  return eventResponse(deps, event, parameters.noValueOnSuccess);
+}
+
+async function parseKeyRequest(
+  deps: HttpDeps,
+  request: Request,
+  method: KeyMethod,
+): Promise<ParsedKeyRequest> {
+  const target = splitRequestUrl(request.url);
+  const values: FormValues = new Map();
+  if (method === "PUT" || method === "POST") {
+    const body = await readFormBody(request, deps.limits.requestBodyBytesMax);
+    if (body !== null) throwIfFormError(parseFormInto(values, body));
+  }
+  throwIfFormError(parseFormInto(values, target.rawQuery));
+  const parameters = parseKeyParameters(method, values);
+  const path = decodePath(target.rawPath);
+  // The request guard answers malformed escapes before routing.
+  assert(path !== null, `key path must decode: ${target.rawPath}`);
+  return { key: keyFromPath(path), parameters };
+}
+
+function throwIfFormError(error: string | null): void {
+  if (error !== null) throw new EtcdError(ErrorCode.invalidForm, error, 0);
+}
+
+function eventResponse(deps: HttpDeps, event: StoreEvent, noValueOnSuccess: boolean): Response {
+  const { node } = deps;
+  const body = eventJson(event, node.clock.wallMs(), noValueOnSuccess);
+  const status = node.status();
+  return new Response(body, {
+    status: isCreated(event) ? 201 : 200,
+    headers: {
+      ...corsHeaders,
+      "Content-Type": "application/json",
+      "X-Etcd-Cluster-Id": status.clusterId,
+      "X-Etcd-Index": String(event.index),
+      "X-Raft-Index": String(status.raftIndex),
+      "X-Raft-Term": String(status.raftTerm),
+    },
+  });
+}
+
+function openWatch(
+  deps: HttpDeps,
+  request: Request,
+  key: string,
+  parameters: KeyParameters,
+): Response {
+  const { node } = deps;
+  const { watcher, body } = openWatchBody({
+    store: node.store,
+    request: {
+      key,
+      recursive: parameters.recursive,
+      stream: parameters.stream,
+      sinceIndex: parameters.waitIndex === 0 ? null : parameters.waitIndex,
+    },
+    bufferedEventsMax: deps.limits.watchEventsBufferedMax,
+    encode: (event) => eventJson(event, node.clock.wallMs(), false),
+    signal: request.signal,
+  });
+  const status = node.status();
+  return new Response(body, {
+    status: 200,
+    headers: {
+      ...corsHeaders,
+      "Content-Type": "application/json",
+      "X-Etcd-Cluster-Id": status.clusterId,
+      "X-Etcd-Index": String(watcher.startIndex),
+      "X-Raft-Index": String(status.raftIndex),
+      "X-Raft-Term": String(status.raftTerm),
+    },
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * @module
+ * A watch as an HTTP body: the watcher is registered with the store before the response
+ * exists, so no event can slip between the two; the body is a stream that carries one event
+ * and ends (long poll) or carries every event as a line (stream). A client that goes away
+ * cancels the watcher, and a stream client that falls too far behind is cut off instead of
+ * letting the queue grow.
+ */
+import type { StoreEvent, StoreReader, WatchRequest, Watcher } from "../../store/types.ts";
+
+/** What a watch needs from its surroundings. */
+export interface WatchBodyOptions {
+  readonly store: StoreReader;
+  readonly request: WatchRequest;
+  /** Events a stream may hold unread before it is closed. */
+  readonly bufferedEventsMax: number;
+  /** Turns an event into its JSON line at delivery time. */
+  readonly encode: (event: StoreEvent) => string;
+  /** Aborted when the client disconnects. */
+  readonly signal: AbortSignal;
+}
+
+/** A registered watch and the body that delivers its events. */
+export interface WatchBody {
+  readonly watcher: Watcher;
+  readonly body: ReadableStream<Uint8Array>;
+}
+
+/**
+ * Registers the watcher and returns the response body that delivers its events.
+ * @throws {EtcdError} 401 when `sinceIndex` is older than the history, or the store's limit.
+ */
+export function openWatchBody(options: WatchBodyOptions): WatchBody {
+  const delivery = new WatchDelivery(options);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start: (controller) => delivery.attach(controller),
+      cancel: () => delivery.finish(),
+    },
+    { highWaterMark: 0 },
+  );
+  const watcher = delivery.register();
+  return { watcher, body };
+}
+
+// --- internal ---
+
+const textEncoder = new TextEncoder();
+
+/** Moves events from the store's synchronous callbacks into the response stream. */
+class WatchDelivery {
+  readonly #options: WatchBodyOptions;
+  #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  #watcher: Watcher | null = null;
+  #queuedCount = 0;
+  #finished = false;
+  readonly #onAbort = (): void => this.finish();
+
+  constructor(options: WatchBodyOptions) {
+    this.#options = options;
+  }
+
+  attach(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#controller = controller;
+  }
+
+  register(): Watcher {
+    const { store, request, signal } = this.#options;
+    const watcher = store.watch(request, {
+      event: (event) => this.#deliver(event),
+      closed: () => this.finish(),
+    });
+    this.#watcher = watcher;
+    // The event may have arrived (from history) while registering, before `watcher` existed.
+    if (this.#finished) watcher.cancel();
+    else if (signal.aborted) this.finish();
+    else signal.addEventListener("abort", this.#onAbort, { once: true });
+    return watcher;
+  }
+
+  /** Ends the delivery: cancels the watcher and closes the body. Safe to call repeatedly. */
+  finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#watcher?.cancel();
+    this.#options.signal.removeEventListener("abort", this.#onAbort);
+    try {
+      this.#controller?.close();
+    } catch {
+      // The reader already cancelled the stream; there is nothing left to close.
+    }
+  }
+
+  #deliver(event: StoreEvent): void {
+    const controller = this.#controller;
+    if (this.#finished || controller === null) return;
+    controller.enqueue(textEncoder.encode(this.#options.encode(event)));
+    if (!this.#options.request.stream) {
+      this.finish();
+      return;
+    }
+    // desiredSize is minus the number of unread chunks (the high-water mark is 0).
+    this.#queuedCount = -(controller.desiredSize ?? 0);
+    if (this.#queuedCount > this.#options.bufferedEventsMax) this.finish();
+  }
+}

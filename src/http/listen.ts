@@ -1,0 +1,43 @@
+/**
+ * @module
+ * Serving the app on a socket with Bun. Watches are long polls that may stay silent for hours,
+ * so the server never closes an idle connection; request bodies are capped a little above the
+ * form limit so the app itself can answer etcd's `http: POST too large`.
+ */
+import type { CairnApp } from "./app.ts";
+
+/** Where to listen. */
+export interface ListenOptions {
+  readonly hostname: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** The largest request body Bun accepts at all. */
+  readonly requestBodyBytesMax: number;
+}
+
+/** A running server. */
+export interface Listening {
+  /** The port actually bound. */
+  readonly port: number;
+  /** Stops accepting and closes open connections (watches included). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves `app` with `Bun.serve`.
+ * @throws {Error} when the address cannot be bound.
+ */
+export function listen(app: CairnApp, options: ListenOptions): Listening {
+  const server = Bun.serve({
+    hostname: options.hostname,
+    port: options.port,
+    // No idle timeout: a long-poll watch sends its headers and then nothing until an event.
+    idleTimeout: 0,
+    // Over the app's own limit, so a body just over it gets etcd's 210 rather than Bun's 413.
+    maxRequestBodySize: options.requestBodyBytesMax + 1024 * 1024,
+    fetch: (request) => app.handle(request),
+  });
+  const port = server.port;
+  if (port === undefined) throw new Error(`Cannot listen on ${options.hostname}: no port bound`);
+  return { port, stop: () => server.stop(true) };
+}

@@ -1,0 +1,19 @@
+/**
+ * @module
+ * The shapes of `/v2/members` and `/v2/members/leader` (etcd 3.4 field names).
+ */
+import { t } from "elysia";
+import type { Static } from "@sinclair/typebox";
+
+/** One member; ids are 16-digit lower-case hex. */
+export const memberSchema = t.Object({
+  id: t.String(),
+  name: t.String(),
+  peerURLs: t.Array(t.String()),
+  clientURLs: t.Array(t.String()),
+});
+export type MemberBody = Static<typeof memberSchema>;
+
+/** `/v2/members`. */
+export const memberListSchema = t.Object({ members: t.Array(memberSchema) });
+export type MemberListBody = Static<typeof memberListSchema>;

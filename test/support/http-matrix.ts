@@ -1,0 +1,94 @@
+/**
+ * @module
+ * One HTTP conformance suite, several drivers (after h3's `describeMatrix`): each suite gets a
+ * fresh target per test and talks to it only through `send`, so the same tests can run
+ * in-process (`app.handle`) and, later, against the compiled binary over loopback. Tests that
+ * need to move time or inspect the member declare it and are skipped by drivers without one.
+ */
+import { afterEach, beforeEach, describe } from "bun:test";
+import { createApp } from "../../src/http/index.ts";
+import { silentLogger } from "../../src/lib/log.ts";
+import { defaultLimits, type Limits } from "../../src/limits.ts";
+import { MemoryNode } from "./memory-node.ts";
+
+/** A running server under test. */
+export interface HttpTarget {
+  readonly driver: string;
+  /**
+   * Sends a request to `path` (which keeps its raw form: `//`, `%2F` and the query are sent
+   * as written).
+   */
+  send(path: string, init?: RequestInit): Promise<Response>;
+  /** The in-process member, for drivers that have one (manual clock, barrier counters). */
+  readonly node: MemoryNode | null;
+  close(): Promise<void>;
+}
+
+/** Builds targets. */
+export interface HttpDriver {
+  readonly name: string;
+  /** Whether targets expose `node` (and so a manual clock). */
+  readonly hasNode: boolean;
+  open(limits: Limits): Promise<HttpTarget>;
+}
+
+/** The app driven in-process with `app.handle`, on a `MemoryNode`. */
+export const inProcessDriver: HttpDriver = {
+  name: "in-process",
+  hasNode: true,
+  open: (limits) => {
+    const node = new MemoryNode(limits);
+    const app = createApp({ node, limits, logger: silentLogger, version: "0.1.0-test" });
+    return Promise.resolve({
+      driver: "in-process",
+      node,
+      send: (path, init) => app.handle(new Request(`http://localhost${path}`, init)),
+      close: () => Promise.resolve(),
+    });
+  },
+};
+
+/** The drivers every suite runs with (the loopback binary driver joins later). */
+export const drivers: readonly HttpDriver[] = [inProcessDriver];
+
+/** Options of a matrix suite. */
+export interface MatrixOptions {
+  /** The suite needs `target.node` (manual clock, member inspection). */
+  readonly needsNode?: boolean;
+  readonly limits?: Limits;
+}
+
+/**
+ * Declares `body` once per driver; `target()` returns the current test's fresh target.
+ */
+export function describeMatrix(
+  title: string,
+  body: (target: () => HttpTarget) => void,
+  options: MatrixOptions = {},
+): void {
+  for (const driver of drivers) {
+    const skip = options.needsNode === true && !driver.hasNode;
+    (skip ? describe.skip : describe)(`${title} [${driver.name}]`, () => {
+      let current: HttpTarget | null = null;
+      beforeEach(async () => {
+        current = await driver.open(options.limits ?? defaultLimits);
+      });
+      afterEach(async () => {
+        await current?.close();
+        current = null;
+      });
+      body(() => {
+        if (current === null) throw new Error("No target: target() called outside a test");
+        return current;
+      });
+    });
+  }
+}
+
+/**
+ * The target's member; throws for drivers without one (suites needing it set `needsNode`).
+ */
+export function nodeOf(target: HttpTarget): MemoryNode {
+  if (target.node === null) throw new Error(`Driver ${target.driver} has no in-process node`);
+  return target.node;
+}

@@ -1,0 +1,82 @@
+/**
+ * @module
+ * A one-member `KeyValueNode` for HTTP tests: the real `Store`, a `ManualClock`, and a
+ * `propose` that applies immediately with an increasing Raft index and the clock's time.
+ */
+import { ManualClock } from "../../src/lib/clock.ts";
+import { defaultLimits, type Limits } from "../../src/limits.ts";
+import type { KeyValueNode, MemberInfo, NodeStatus } from "../../src/server/types.ts";
+import type { EtcdError } from "../../src/store/errors.ts";
+import { Store } from "../../src/store/index.ts";
+import type { ApplyOutcome, StoreCommand } from "../../src/store/types.ts";
+
+/** The member id the test node reports. */
+export const testMemberId = "ddd67b312462fd7b";
+/** The cluster id the test node reports. */
+export const testClusterId = "cdf818194e3a8c32";
+
+/** A `KeyValueNode` whose log is an array and whose clock moves only when told. */
+export class MemoryNode implements KeyValueNode {
+  readonly store: Store;
+  readonly clock: ManualClock;
+  readonly #startTimeMs: number;
+  #raftIndex = 0;
+  /** Read barriers completed, so tests can see that `quorum=true` asked for one. */
+  barrierCount = 0;
+  /** When set, the next barriers fail with it (a member without a leader). */
+  barrierError: EtcdError | null = null;
+
+  constructor(limits: Limits = defaultLimits, startWallMs = Date.UTC(2026, 10, 24, 1, 31, 9, 536)) {
+    this.store = new Store({
+      historyEventsMax: limits.historyEventsMax,
+      watchersMax: limits.watchersMax,
+      nodesMax: limits.nodesMax,
+    });
+    this.clock = new ManualClock(startWallMs);
+    // The process "started" a little before the clock's origin, and led 0.9 s later.
+    this.#startTimeMs = startWallMs - 2000;
+  }
+
+  propose(command: StoreCommand): Promise<ApplyOutcome> {
+    this.#raftIndex += 1;
+    return Promise.resolve(this.store.apply(command, this.#raftIndex, this.clock.wallMs()));
+  }
+
+  async readBarrier(): Promise<void> {
+    if (this.barrierError !== null) throw this.barrierError;
+    this.barrierCount += 1;
+    await Promise.resolve();
+  }
+
+  /** Proposes the expiry sweep the leader would propose, at the clock's current time. */
+  async sweep(): Promise<void> {
+    await this.propose({ op: "expire" });
+  }
+
+  status(): NodeStatus {
+    return {
+      name: "n0",
+      memberId: testMemberId,
+      clusterId: testClusterId,
+      state: "StateLeader",
+      leaderId: testMemberId,
+      raftIndex: this.#raftIndex,
+      raftTerm: 2,
+      startTimeMs: this.#startTimeMs,
+      leaderStartTimeMs: this.#startTimeMs + 901.707,
+      recvAppendRequestCount: 0,
+      sendAppendRequestCount: 0,
+    };
+  }
+
+  members(): readonly MemberInfo[] {
+    return [
+      {
+        id: testMemberId,
+        name: "n0",
+        peerURLs: ["http://127.0.0.1:12380"],
+        clientURLs: ["http://127.0.0.1:12379"],
+      },
+    ];
+  }
+}
