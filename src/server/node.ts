@@ -1,0 +1,275 @@
+/**
+ * @module
+ * The node loop: it takes each Ready from consensus, makes it durable (one fdatasync per batch,
+ * so concurrent writes share it), applies committed entries to the store, answers the proposals
+ * and linearizable reads waiting on them, proposes TTL expiry with the leader's clock, and takes
+ * snapshots. It is the `KeyValueNode` the HTTP layer talks to.
+ */
+import type { MsgpackCodec } from "../codec/index.ts";
+import { assert } from "../lib/assert.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
+import { EntryType, type Entry, type MemberId } from "../raft/types.ts";
+import { EtcdError, ErrorCode } from "../store/errors.ts";
+import type { ApplyOutcome, StoreCommand } from "../store/types.ts";
+import type { Consensus, ConsensusReady } from "./consensus.ts";
+import { formatMemberId } from "./identity.ts";
+import { PendingProposals } from "./pending-proposals.ts";
+import type { LogPersistence, ReplicatedStore, SnapshotPersistence } from "./ports.ts";
+import { decodeProposal, encodeProposal } from "./proposal.ts";
+import { ReadBarriers } from "./read-barriers.ts";
+import type { KeyValueNode, MemberInfo, NodeStatus } from "./types.ts";
+
+export interface NodeIdentity {
+  readonly name: string;
+  readonly memberId: MemberId;
+  readonly clusterId: MemberId;
+  readonly peerUrls: readonly string[];
+  readonly clientUrls: readonly string[];
+}
+
+export interface NodeOptions {
+  readonly identity: NodeIdentity;
+  readonly store: ReplicatedStore;
+  readonly consensus: Consensus;
+  readonly wal: LogPersistence;
+  readonly snapshots: SnapshotPersistence;
+  readonly codec: MsgpackCodec;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Raft index and term of the last entry already applied to `store`. */
+  readonly appliedIndex: number;
+  readonly appliedTerm: number;
+  readonly requestTimeoutMs: number;
+  readonly pendingProposalsMax: number;
+  /** Applied entries between snapshots. */
+  readonly snapshotEntries: number;
+  readonly tickIntervalMs: number;
+  /** Called once if the loop hits an error it cannot survive (a failed fsync, say). */
+  readonly onFatal: (error: unknown) => void;
+}
+
+/** A running member. */
+export class Node implements KeyValueNode {
+  readonly store: ReplicatedStore;
+  readonly clock: Clock;
+  readonly #options: NodeOptions;
+  readonly #consensus: Consensus;
+  readonly #pending: PendingProposals;
+  readonly #readBarriers = new ReadBarriers();
+  readonly #startTimeMs: number;
+  #appliedIndex: number;
+  #appliedTerm: number;
+  #appliedSinceSnapshot = 0;
+  /** Monotonic ms when this member last proposed an expiry; null when none is in flight. */
+  #expiryProposedAtMs: number | null = null;
+  #wakeLoop: (() => void) | null = null;
+  #ticker: ReturnType<typeof setInterval> | null = null;
+  #loop: Promise<void> | null = null;
+  #stopping = false;
+
+  constructor(options: NodeOptions) {
+    assert(options.appliedIndex >= 0, "applied index must not be negative");
+    assert(options.snapshotEntries > 0, "snapshotEntries must be positive");
+    this.#options = options;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.#consensus = options.consensus;
+    this.#appliedIndex = options.appliedIndex;
+    this.#appliedTerm = options.appliedTerm;
+    this.#startTimeMs = options.clock.wallMs();
+    this.#pending = new PendingProposals({
+      pendingMax: options.pendingProposalsMax,
+      timeoutMs: options.requestTimeoutMs,
+    });
+  }
+
+  /** Starts the loop and the ticker. */
+  start(): void {
+    assert(this.#loop === null, "node started twice");
+    this.#ticker = setInterval(() => this.#tick(), this.#options.tickIntervalMs);
+    this.#loop = this.#run();
+  }
+
+  /** Finishes the batch in progress, then stops; waiting callers get 300. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#ticker !== null) clearInterval(this.#ticker);
+    this.#ticker = null;
+    this.#wake();
+    await this.#loop;
+    const stopping = new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
+    this.#pending.rejectAll(stopping);
+    this.#readBarriers.rejectAll(stopping);
+  }
+
+  get appliedIndex(): number {
+    return this.#appliedIndex;
+  }
+
+  propose(command: StoreCommand): Promise<ApplyOutcome> {
+    if (this.#stopping) {
+      return Promise.reject(new EtcdError(ErrorCode.raftInternal, "member is stopping", 0));
+    }
+    if (this.#pending.full) {
+      const cause = "too many pending proposals";
+      return Promise.reject(new EtcdError(ErrorCode.raftInternal, cause, 0));
+    }
+    const requestId = this.#pending.nextRequestId();
+    const rejected = this.#proposeEnvelope(requestId, command);
+    if (rejected !== null) return Promise.reject(rejected);
+    return this.#pending.wait(requestId, this.clock.monotonicMs());
+  }
+
+  readBarrier(): Promise<void> {
+    const target = this.#consensus.status().commit;
+    if (this.#appliedIndex >= target) return Promise.resolve();
+    const deadlineMs = this.clock.monotonicMs() + this.#options.requestTimeoutMs;
+    return this.#readBarriers.wait(target, deadlineMs);
+  }
+
+  status(): NodeStatus {
+    const consensus = this.#consensus.status();
+    const { identity } = this.#options;
+    return {
+      name: identity.name,
+      memberId: formatMemberId(identity.memberId),
+      clusterId: formatMemberId(identity.clusterId),
+      state: consensus.isLeader ? "StateLeader" : "StateFollower",
+      leaderId: consensus.leaderId === 0n ? "" : formatMemberId(consensus.leaderId),
+      raftIndex: consensus.commit,
+      raftTerm: consensus.term,
+      startTimeMs: this.#startTimeMs,
+      leaderStartTimeMs: this.#startTimeMs,
+      recvAppendRequestCount: 0,
+      sendAppendRequestCount: 0,
+    };
+  }
+
+  members(): readonly MemberInfo[] {
+    const { identity } = this.#options;
+    return [
+      {
+        id: formatMemberId(identity.memberId),
+        name: identity.name,
+        peerURLs: identity.peerUrls,
+        clientURLs: identity.clientUrls,
+      },
+    ];
+  }
+
+  // --- internal ---
+
+  /** Puts a command in the log; returns the error to answer with if consensus refused it. */
+  #proposeEnvelope(requestId: number, command: StoreCommand): EtcdError | null {
+    const data = encodeProposal(this.#options.codec, {
+      proposer: this.#options.identity.memberId,
+      requestId,
+      nowMs: this.clock.wallMs(),
+      command,
+    });
+    const result = this.#consensus.propose(data);
+    if (!result.ok) {
+      const noLeader = result.reason.includes("no leader");
+      const code = noLeader ? ErrorCode.leaderElect : ErrorCode.raftInternal;
+      return new EtcdError(code, result.reason, 0);
+    }
+    this.#wake();
+    return null;
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.#consensus.hasReady()) {
+          await this.#handleReady(this.#consensus.ready());
+          continue;
+        }
+        if (this.#stopping) return;
+        await new Promise<void>((resolve) => {
+          this.#wakeLoop = resolve;
+        });
+      }
+    } catch (error) {
+      this.#options.logger.error("node loop failed", { error });
+      this.#stopping = true;
+      this.#options.onFatal(error);
+    }
+  }
+
+  #wake(): void {
+    const wakeLoop = this.#wakeLoop;
+    if (wakeLoop === null) return;
+    this.#wakeLoop = null;
+    wakeLoop();
+  }
+
+  async #handleReady(ready: ConsensusReady): Promise<void> {
+    const { wal } = this.#options;
+    if (ready.hardState !== null || ready.entries.length > 0) {
+      await wal.save(ready.hardState, ready.entries);
+    }
+    if (ready.mustSync) await wal.sync();
+    this.#applyEntries(ready.committedEntries);
+    this.#consensus.advance();
+    if (this.#appliedSinceSnapshot >= this.#options.snapshotEntries) await this.#snapshot();
+  }
+
+  #applyEntries(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      assert(entry.index === this.#appliedIndex + 1, "entries are applied in order, once");
+      if (entry.type === EntryType.normal && entry.data.byteLength > 0) this.#applyProposal(entry);
+      else this.store.markApplied(entry.index);
+      this.#appliedIndex = entry.index;
+      this.#appliedTerm = entry.term;
+      this.#appliedSinceSnapshot += 1;
+    }
+    this.#readBarriers.release(this.#appliedIndex);
+  }
+
+  #applyProposal(entry: Entry): void {
+    const proposal = decodeProposal(this.#options.codec, entry.data);
+    const outcome = this.store.apply(proposal.command, entry.index, proposal.nowMs);
+    if (proposal.proposer !== this.#options.identity.memberId) return;
+    if (proposal.command.op === "expire") this.#expiryProposedAtMs = null;
+    this.#pending.resolve(proposal.requestId, outcome);
+  }
+
+  async #snapshot(): Promise<void> {
+    const { codec, identity, snapshots, wal, logger } = this.#options;
+    const metadata = {
+      index: this.#appliedIndex,
+      term: this.#appliedTerm,
+      confState: { voters: [identity.memberId], learners: [] },
+    };
+    const data = codec.pack(this.store.toSnapshot());
+    await snapshots.save({ metadata, data });
+    await wal.saveSnapshotMarker(metadata);
+    await wal.sync();
+    // Only now is the snapshot durable and marked, so the log below it may go.
+    await wal.releaseTo(metadata.index);
+    this.#appliedSinceSnapshot = 0;
+    logger.info("snapshot saved", { index: metadata.index, bytes: data.byteLength });
+  }
+
+  #tick(): void {
+    this.#consensus.tick();
+    const nowMs = this.clock.monotonicMs();
+    this.#pending.expireOverdue(nowMs);
+    this.#readBarriers.expireOverdue(nowMs);
+    this.#maybeProposeExpiry(nowMs);
+    if (this.#consensus.hasReady()) this.#wake();
+  }
+
+  /** The leader removes expired keys through the log, stamped with its own clock. */
+  #maybeProposeExpiry(nowMs: number): void {
+    if (this.#stopping || !this.#consensus.status().isLeader) return;
+    const nextExpirationMs = this.store.nextExpirationMs();
+    if (nextExpirationMs === null || nextExpirationMs > this.clock.wallMs()) return;
+    const inFlight = this.#expiryProposedAtMs;
+    if (inFlight !== null && nowMs - inFlight < this.#options.requestTimeoutMs) return;
+    const requestId = this.#pending.nextRequestId();
+    const rejected = this.#proposeEnvelope(requestId, { op: "expire" });
+    if (rejected === null) this.#expiryProposedAtMs = nowMs;
+  }
+}

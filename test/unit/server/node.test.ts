@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { createMsgpackCodec } from "../../../src/codec/index.ts";
+import { ManualClock } from "../../../src/lib/clock.ts";
+import { silentLogger } from "../../../src/lib/log.ts";
+import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../../../src/raft/types.ts";
+import { Node } from "../../../src/server/node.ts";
+import type { LogPersistence, SnapshotPersistence } from "../../../src/server/ports.ts";
+import { SoloConsensus } from "../../../src/server/solo-consensus.ts";
+import { Store } from "../../../src/store/index.ts";
+import type { StoreCommand } from "../../../src/store/types.ts";
+
+/** A WAL in memory that records what was saved and what was synced. */
+class RecordingWal implements LogPersistence {
+  saved: Entry[] = [];
+  durable: Entry[] = [];
+  hardStates: HardState[] = [];
+  syncCount = 0;
+  markers: SnapshotMetadata[] = [];
+  releasedTo = 0;
+  async save(hardState: HardState | null, entries: readonly Entry[]): Promise<void> {
+    if (hardState !== null) this.hardStates.push(hardState);
+    this.saved.push(...entries);
+  }
+  async sync(): Promise<void> {
+    this.syncCount += 1;
+    this.durable = [...this.saved];
+  }
+  async saveSnapshotMarker(metadata: SnapshotMetadata): Promise<void> {
+    this.markers.push(metadata);
+  }
+  async releaseTo(index: number): Promise<void> {
+    this.releasedTo = index;
+  }
+}
+
+class RecordingSnapshots implements SnapshotPersistence {
+  saved: Snapshot[] = [];
+  async save(snapshot: Snapshot): Promise<void> {
+    this.saved.push(snapshot);
+  }
+}
+
+const started: Node[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((node) => node.stop()));
+});
+
+function startNode(options: { snapshotEntries?: number; wal?: RecordingWal } = {}) {
+  const clock = new ManualClock(Date.UTC(2026, 10, 24));
+  const store = new Store({ historyEventsMax: 1000, watchersMax: 100, nodesMax: 10_000 });
+  const wal = options.wal ?? new RecordingWal();
+  const snapshots = new RecordingSnapshots();
+  const consensus = new SoloConsensus({
+    memberId: 7n,
+    hardState: { term: 0, vote: 0n, commit: 0 },
+    lastIndex: 0,
+    lastTerm: 0,
+    appliedIndex: 0,
+    unappliedEntries: [],
+    uncommittedBytesMax: 1 << 20,
+  });
+  const fatal: unknown[] = [];
+  const node = new Node({
+    identity: {
+      name: "n1",
+      memberId: 7n,
+      clusterId: 9n,
+      peerUrls: ["http://127.0.0.1:7001"],
+      clientUrls: ["http://127.0.0.1:4001"],
+    },
+    store,
+    consensus,
+    wal,
+    snapshots,
+    codec: createMsgpackCodec(),
+    clock,
+    logger: silentLogger,
+    appliedIndex: 0,
+    appliedTerm: 0,
+    requestTimeoutMs: 5000,
+    pendingProposalsMax: 1000,
+    snapshotEntries: options.snapshotEntries ?? 10_000,
+    tickIntervalMs: 5,
+    onFatal: (error) => fatal.push(error),
+  });
+  node.start();
+  started.push(node);
+  return { node, store, wal, snapshots, clock, fatal };
+}
+
+const set = (key: string, value: string, ttlSeconds: number | null = null): StoreCommand => ({
+  op: "set",
+  key,
+  value,
+  dir: false,
+  ttlSeconds,
+  refresh: false,
+});
+
+describe("Node", () => {
+  test("a write is answered only after its entry was synced, then applied", async () => {
+    const { node, store, wal } = startNode();
+    const outcome = await node.propose(set("/a", "1"));
+    expect(outcome.ok).toBe(true);
+    const durableData = wal.durable.filter((entry) => entry.data.byteLength > 0);
+    expect(durableData).toHaveLength(1);
+    expect(store.get("/a", { recursive: false, sorted: false }).node.value).toBe("1");
+  });
+
+  test("concurrent writes share fsyncs (group commit)", async () => {
+    const { node, wal } = startNode();
+    const writes = Array.from({ length: 200 }, (_, index) => node.propose(set(`/k${index}`, "v")));
+    const outcomes = await Promise.all(writes);
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    // One sync for the no-op and a handful for 200 writes, never one each.
+    expect(wal.syncCount).toBeLessThan(20);
+  });
+
+  test("a failed compare is an outcome and consumes no etcd index", async () => {
+    const { node, store } = startNode();
+    await node.propose(set("/a", "1"));
+    const before = store.index;
+    const outcome = await node.propose({
+      op: "compareAndSwap",
+      key: "/a",
+      value: "2",
+      ttlSeconds: null,
+      refresh: false,
+      prevValue: "nope",
+      prevIndex: null,
+    });
+    expect(outcome.ok).toBe(false);
+    expect(store.index).toBe(before);
+  });
+
+  test("the Raft term starts above any recovered term and the index counts entries", async () => {
+    const { node } = startNode();
+    await node.propose(set("/a", "1"));
+    const status = node.status();
+    expect(status.raftTerm).toBe(1);
+    expect(status.raftIndex).toBeGreaterThanOrEqual(2);
+    expect(status.state).toBe("StateLeader");
+    expect(status.memberId).toBe("0000000000000007");
+  });
+
+  test("the leader expires keys through the log once their deadline passes", async () => {
+    const { node, store, clock } = startNode();
+    await node.propose(set("/t", "x", 1));
+    const deadline = performance.now() + 5000;
+    clock.advance(1500);
+    while (store.stats().expireCount === 0 && performance.now() < deadline) await Bun.sleep(5);
+    expect(store.stats().expireCount).toBe(1);
+    expect(() => store.get("/t", { recursive: false, sorted: false })).toThrow("Key not found");
+  });
+
+  test("a read barrier resolves once everything committed before it is applied", async () => {
+    const { node, store } = startNode();
+    const write = node.propose(set("/r", "1"));
+    await node.readBarrier();
+    await write;
+    expect(store.get("/r", { recursive: false, sorted: false }).node.value).toBe("1");
+  });
+
+  test("a snapshot is taken every snapshotEntries entries and the log released below it", async () => {
+    const { node, wal, snapshots } = startNode({ snapshotEntries: 10 });
+    for (let index = 0; index < 25; index++) await node.propose(set(`/s${index}`, "v"));
+    expect(snapshots.saved.length).toBeGreaterThanOrEqual(2);
+    const last = snapshots.saved.at(-1);
+    expect(wal.markers.at(-1)).toEqual(last?.metadata);
+    expect(wal.releasedTo).toBe(last?.metadata.index ?? -1);
+  });
+
+  test("after stop, proposals are refused with 300", async () => {
+    const { node } = startNode();
+    await node.stop();
+    await expect(node.propose(set("/a", "1"))).rejects.toMatchObject({ errorCode: 300 });
+  });
+});
