@@ -55,6 +55,8 @@ export function applySet(command: Command<"set">, context: WriteContext): WriteR
     node = context.tree.createPath(walk, index, content);
   }
   context.tree.setExpiration(node, expirationFor(context.nowMs, command.ttlSeconds));
+  assert(node.key === command.key, `Set ${node.key} while setting ${command.key}`);
+  assert(node.createdIndex === index && node.modifiedIndex === index, "Set must stamp the node");
   return makeEvent("set", nodeView(node), prevNode, index, command.refresh);
 }
 
@@ -95,6 +97,7 @@ export function applyUpdate(command: Command<"update">, context: WriteContext): 
   // Unlike etcd (quirk 1), a directory's modifiedIndex does move when its TTL changes.
   node.modifiedIndex = index;
   context.tree.setExpiration(node, expirationFor(context.nowMs, command.ttlSeconds));
+  assert(node.createdIndex === prevNode.createdIndex, "Update must keep createdIndex");
   return makeEvent("update", nodeView(node), prevNode, index, command.refresh);
 }
 
@@ -115,6 +118,7 @@ export function applyCompareAndSwap(
   if (!command.refresh) node.value = command.value;
   node.modifiedIndex = index;
   context.tree.setExpiration(node, expirationFor(context.nowMs, command.ttlSeconds));
+  assert(node.createdIndex === prevNode.createdIndex, "Compare-and-swap must keep createdIndex");
   return makeEvent("compareAndSwap", nodeView(node), prevNode, index, command.refresh);
 }
 
@@ -124,6 +128,7 @@ export function applyDelete(command: Command<"delete">, context: WriteContext): 
   const walk = context.tree.walk(command.key);
   if (!walkFound(walk)) return pathFailure(walk, context);
   const node = walk.node;
+  assert(node.parent !== null, "Delete cannot reach the root");
   if (node.children !== null) {
     if (!(command.dir || command.recursive)) {
       return failure(ErrorCode.notFile, command.key, context);
@@ -144,6 +149,7 @@ export function applyCompareAndDelete(
   const walk = context.tree.walk(command.key);
   if (!walkFound(walk)) return pathFailure(walk, context);
   const node = walk.node;
+  assert(node.parent !== null, "Compare-and-delete cannot reach the root");
   if (node.children !== null) return failure(ErrorCode.notFile, command.key, context);
   const cause = compareCause(node, command.prevValue, command.prevIndex);
   if (cause !== "") return failure(ErrorCode.compareFailed, cause, context);

@@ -4,77 +4,17 @@
  * the watcher hub must deliver exactly the events `watchMatches` accepts.
  */
 import { describe, expect, test } from "bun:test";
-import { type Prng, createPrng } from "../../../src/lib/prng.ts";
+import { createPrng } from "../../../src/lib/prng.ts";
 import type { StoreSnapshot } from "../../../src/store/snapshot.ts";
 import { Store, type StoreOptions } from "../../../src/store/store.ts";
-import type { ApplyOutcome, StoreCommand, WatchRequest } from "../../../src/store/types.ts";
+import type { ApplyOutcome, WatchRequest } from "../../../src/store/types.ts";
 import { watchMatches } from "../../../src/store/watch-match.ts";
 import { RecordingSink, startMs } from "./fixtures.ts";
+import { type Recent, randomCommand, randomKey, remember } from "./random-commands.ts";
 
 const seeds = Array.from({ length: 25 }, (_, position) => 1000 + position * 7919);
 const stepCount = 400;
 const options: StoreOptions = { historyEventsMax: 50, watchersMax: 10_000, nodesMax: 40 };
-const names = ["a", "b", "_h", "c"];
-const values = ["", "x", "y", "zz"];
-
-function randomKey(prng: Prng): string {
-  const depth = 1 + prng.nextInt(3);
-  const components: string[] = [];
-  for (let level = 0; level < depth; level += 1) components.push(names[prng.nextInt(4)] ?? "a");
-  return `/${components.join("/")}`;
-}
-
-function randomTtl(prng: Prng): number | null {
-  return prng.chance(0.6) ? null : prng.nextInt(6);
-}
-
-/** Files seen in recent events, so compares often name a live node with its real state. */
-type Recent = { key: string; value: string; modifiedIndex: number }[];
-
-function randomCompare(prng: Prng, index: number, target: Recent[number] | null) {
-  const prevValue = prng.chance(0.5) ? (target?.value ?? values[prng.nextInt(4)] ?? "") : null;
-  const knownIndex = target?.modifiedIndex ?? 1 + prng.nextInt(index + 2);
-  const prevIndex = prevValue === null || prng.chance(0.3) ? knownIndex : null;
-  return { prevValue, prevIndex };
-}
-
-function randomCommand(prng: Prng, index: number, recent: Recent): StoreCommand {
-  const target = recent.length > 0 && prng.chance(0.7) ? recent[prng.nextInt(recent.length)] : null;
-  const key = target?.key ?? (prng.chance(0.03) ? "/" : randomKey(prng));
-  const value = values[prng.nextInt(4)] ?? "";
-  const ttlSeconds = randomTtl(prng);
-  const refresh = prng.chance(0.1);
-  const dir = prng.chance(0.2);
-  const compare = randomCompare(prng, index, target ?? null);
-  switch (prng.nextInt(8)) {
-    case 0:
-      return { op: "set", key, value, dir, ttlSeconds, refresh };
-    case 1:
-      return { op: "create", key, value, dir, ttlSeconds, refresh, inOrder: prng.chance(0.3) };
-    case 2:
-      return { op: "update", key, value, ttlSeconds, refresh };
-    case 3:
-      return { op: "compareAndSwap", key, value, ttlSeconds, refresh, ...compare };
-    case 4:
-      return { op: "delete", key, dir, recursive: prng.chance(0.4) };
-    case 5:
-      return { op: "compareAndDelete", key, ...compare };
-    case 6:
-      return { op: "expire" };
-    default:
-      return { op: "set", key, value, dir: false, ttlSeconds, refresh: false };
-  }
-}
-
-function remember(recent: Recent, outcome: ApplyOutcome): void {
-  if (!outcome.ok) return;
-  for (const { node } of outcome.events) {
-    if (node.value === undefined) continue;
-    recent.push({ key: node.key, value: node.value, modifiedIndex: node.modifiedIndex });
-    if (recent.length > 8) recent.shift();
-  }
-}
-
 function comparable(outcome: ApplyOutcome): unknown {
   return outcome.ok ? outcome : { ok: false, error: outcome.error.toJSON() };
 }
