@@ -23,6 +23,8 @@ export class Progress {
   /** Probe: an append is outstanding. Replicate: the window was full at the last send. */
   paused = false;
   isLearner: boolean;
+  /** The highest commit index sent to this peer (in an append or heartbeat). */
+  sentCommit = 0;
   readonly inflights: Inflights;
 
   constructor(options: { next: number; isLearner: boolean; inflights: Inflights }) {
@@ -97,6 +99,16 @@ export class Progress {
     } else {
       assert(false, "Cannot send entries to a peer receiving a snapshot");
     }
+  }
+
+  /** Records that `commit` was sent; the peer cannot commit beyond what it may hold. */
+  noteCommitSent(commit: number): void {
+    this.sentCommit = Math.max(this.sentCommit, Math.min(commit, this.next - 1));
+  }
+
+  /** Whether sending `commit` could tell the peer something new. */
+  canBumpCommit(commit: number): boolean {
+    return commit > this.sentCommit && this.sentCommit < this.next - 1;
   }
 
   /** Whether sending appends to this peer should wait. */

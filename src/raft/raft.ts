@@ -612,6 +612,9 @@ export class Raft {
     if (this.#maybeCommit()) {
       this.#releasePendingReads();
       this.#bcastAppend();
+    } else if (message.from !== this.id && progress.canBumpCommit(this.log.committed)) {
+      // The peer may not know the commit index yet; tell it now rather than at the heartbeat.
+      this.#sendAppend(message.from);
     }
     if (message.from !== this.id) {
       while (this.#maybeSendAppend(message.from, false)) {
@@ -681,6 +684,7 @@ export class Raft {
     this.#send({ type: "MsgApp", from: this.id, to, term: this.term, index: prevIndex,
       logTerm: prevTerm, entries, commit });
     progress.sentEntries(entries.length, sizeBytes(entries));
+    progress.noteCommitSent(commit);
     return true;
   }
 
@@ -709,6 +713,7 @@ export class Raft {
       const progress = this.progress.get(id) as Progress;
       // Never tell a follower to commit beyond what it is known to hold.
       const commit = Math.min(progress.match, this.log.committed);
+      progress.noteCommitSent(commit);
       this.#send({ type: "MsgHeartbeat", from: this.id, to: id, term: this.term, commit, context });
     }
   }

@@ -55,8 +55,8 @@ export class RaftNetwork {
   readonly #options: NetworkOptions;
   readonly #dropRates = new Map<string, number>();
   readonly #ignored = new Set<MessageType>();
-  /** Return false to drop a message. */
-  hook: ((message: Message) => boolean) | null = null;
+  /** Sees every sent message: return it (possibly rewritten) to deliver it, or null to drop. */
+  hook: ((message: Message) => Message | null) | null = null;
   /** Every message delivered so far, for assertions about traffic. */
   readonly delivered: Message[] = [];
 
@@ -245,8 +245,8 @@ export class RaftNetwork {
     if (this.#ignored.has(message.type)) return;
     const rate = this.#dropRates.get(`${message.from}-${message.to}`) ?? 0;
     if (rate > 0 && (rate >= 1 || this.#prng.chance(rate))) return;
-    if (this.hook !== null && !this.hook(message)) return;
-    this.queue.push(message);
+    const delivered = this.hook === null ? message : this.hook(message);
+    if (delivered !== null) this.queue.push(delivered);
   }
 }
 
