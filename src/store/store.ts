@@ -92,7 +92,7 @@ export class Store implements StoreReader {
    */
   apply(command: StoreCommand, raftIndex: number, nowMs: number): ApplyOutcome {
     assert(!this.#applying, "Cannot apply a command from inside a watch sink");
-    assert(Number.isSafeInteger(nowMs), `Invalid command time ${nowMs}`);
+    assert(Number.isFinite(nowMs) && nowMs >= 0, `Invalid command time ${nowMs}`);
     this.markApplied(raftIndex);
     const context: WriteContext = {
       tree: this.#tree,

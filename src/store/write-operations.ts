@@ -184,7 +184,7 @@ export function expirationFor(nowMs: number, ttlSeconds: TtlSeconds): number | n
   if (ttlSeconds === null) return null;
   assert(ttlSeconds >= 0, `TTL cannot be negative: ${ttlSeconds}`);
   const expirationMs = nowMs + ttlSeconds * 1000;
-  if (!Number.isSafeInteger(expirationMs) || expirationMs > dateMsMax) return null;
+  if (!Number.isFinite(expirationMs) || expirationMs > dateMsMax) return null;
   return expirationMs;
 }
 

@@ -37,6 +37,10 @@ describe("TTL deadlines", () => {
     expect(expirationFor(0, 8.64e12)).toBe(8.64e15);
   });
 
+  test("a fractional stamped time still gives a deadline", () => {
+    expect(expirationFor(1000.5, 2)).toBe(3000.5);
+  });
+
   test("set, update and compareAndSwap without a TTL make the node permanent", () => {
     const harness = new Harness();
     harness.ok(setCommand("/a", "1", { ttlSeconds: 5 }));
