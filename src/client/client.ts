@@ -12,7 +12,7 @@ import type {
   EtcdStoreStats,
   EtcdVersion,
 } from "./types.ts";
-import { readWatchStream } from "./watch.ts";
+import { type EtcdWatchStream, openWatchStream } from "./watch.ts";
 
 /** How a client is set up. */
 export interface EtcdClientOptions {
@@ -159,10 +159,12 @@ export class EtcdClient {
   }
 
   /**
-   * Streams every change of a key (`stream=true`) as an async iterator. Leaving the loop (or
-   * aborting `signal`) closes the connection.
+   * Opens a streaming watch (`stream=true`). Resolves once the server has registered the
+   * watcher; iterate the result for every later change. Note etcd's rule: a `waitIndex` found in
+   * history yields that one event and nothing more.
+   * @throws {EtcdClientError} when the server refuses the watch (401 history cleared, ...).
    */
-  async *watchStream(key: string, options: WatchOptions = {}): AsyncGenerator<EtcdResult> {
+  async watchStream(key: string, options: WatchOptions = {}): Promise<EtcdWatchStream> {
     const sent = await this.#send({
       method: "GET",
       path: keyPath(key),
@@ -171,7 +173,7 @@ export class EtcdClient {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });
-    yield* readWatchStream(sent);
+    return openWatchStream(sent);
   }
 
   /** `GET /v2/stats/self`. */

@@ -20,6 +20,7 @@ export {
   type WatchOptions,
 } from "./client.ts";
 export { EtcdClientError, EtcdConnectionError, EtcdHttpError, EtcdTimeoutError } from "./errors.ts";
+export type { EtcdWatchStream } from "./watch.ts";
 export type {
   EtcdAction,
   EtcdHeaders,
