@@ -302,7 +302,9 @@ export class Store implements StoreReader {
       key: request.key,
       recursive: request.recursive,
       stream: request.stream,
-      minIndex,
+      // Everything up to the current index was already in history (or scanned), so a watcher
+      // only ever wants later events, even when it registers between events of one batch.
+      minIndex: Math.max(minIndex, this.#index + 1),
       startIndex: this.#index,
     };
     return this.#hub.add(registration, sink);

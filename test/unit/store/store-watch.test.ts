@@ -156,6 +156,24 @@ describe("live watches", () => {
     expect(harness.store.stats().watchers).toBe(0);
   });
 
+  test("a watcher registered by a sink mid-batch wants only events after the batch", () => {
+    const harness = new Harness();
+    harness.ok(setCommand("/a", "1", { ttlSeconds: 1 }));
+    harness.ok(setCommand("/b", "1", { ttlSeconds: 1 }));
+    const late = new RecordingSink();
+    const registering = {
+      event: () => {
+        harness.store.watch(request("/", { recursive: true, stream: true }), late);
+      },
+      closed: () => undefined,
+    };
+    harness.store.watch(request("/a"), registering);
+    expect(harness.expireAfter(1000).map((event) => event.index)).toEqual([3, 4]);
+    expect(late.events).toHaveLength(0);
+    harness.ok(setCommand("/c", "1"));
+    expect(late.indexes).toEqual([5]);
+  });
+
   test("the watcher limit throws 402 and registering below it works again", () => {
     const harness = new Harness({ watchersMax: 2 });
     const one = watch(harness, "/a");
