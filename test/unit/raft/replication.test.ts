@@ -1,0 +1,190 @@
+/**
+ * Log replication details: term-skipping rejection hints, reordered and duplicated appends,
+ * flow control (probe/replicate, inflight window, message size), the uncommitted budget, the
+ * committed-size cap per Ready and follower proposal forwarding.
+ */
+
+import { describe, expect, test } from "bun:test";
+import type { Message } from "../../../src/raft/index.ts";
+import { createPrng } from "../../../src/lib/prng.ts";
+import { drain, electLeader, fixture, ofType } from "../../support/raft-fixtures.ts";
+import { RaftNetwork, bytes, text } from "../../support/raft-network.ts";
+
+/** Exchanges messages between two fixtures until quiet; returns the leader's MsgApp count. */
+function converse(
+  leader: ReturnType<typeof fixture>,
+  follower: ReturnType<typeof fixture>,
+  inbox: Message[],
+): number {
+  let appends = 0;
+  for (let round = 0; round < 200 && inbox.length > 0; round++) {
+    const message = inbox.shift() as Message;
+    if (message.to !== 2n) continue;
+    if (message.type === "MsgApp") appends++;
+    follower.node.step(message);
+    for (const reply of drain(follower)) leader.node.step(reply);
+    inbox.push(...drain(leader).filter((item) => item.to === 2n));
+  }
+  return appends;
+}
+
+describe("replication", () => {
+  test("fast log rejection skips whole divergent terms on both sides", () => {
+    // Leader: 1 then 100 entries of term 2 and 100 of term 4. Follower: 1 then 200 of term 3.
+    const leaderTerms = [1, ...Array(100).fill(2), ...Array(100).fill(4)];
+    const followerTerms = [1, ...Array(200).fill(3)];
+    const leader = fixture(1n, { terms: leaderTerms, hardState: { term: 5, vote: 0n,
+      commit: 1 } });
+    const follower = fixture(2n, { terms: followerTerms, hardState: { term: 5, vote: 0n,
+      commit: 1 } });
+    const appends = converse(leader, follower, electLeader(leader));
+    expect(appends).toBeLessThanOrEqual(6);
+    expect(follower.node.status().lastIndex).toBe(202);
+    for (const index of [1, 2, 101, 102, 201, 202]) {
+      expect(follower.storage.term(index)).toBe(leader.storage.term(index));
+    }
+  });
+
+  test("reordered and duplicated appends never lose acknowledged entries", () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const prng = createPrng(seed);
+      const network = new RaftNetwork([1n, 2n, 3n], { seed });
+      network.campaign(1n);
+      for (let round = 0; round < 8; round++) {
+        network.node(1n).propose(bytes(`v${seed}-${round}`));
+        network.process(1n);
+        // Shuffle and duplicate whatever is in flight, then deliver it all.
+        const inFlight = network.take();
+        for (const message of inFlight) {
+          if (prng.chance(0.3)) inFlight.push(message);
+        }
+        for (let index = inFlight.length - 1; index > 0; index--) {
+          const other = prng.nextInt(index + 1);
+          [inFlight[index], inFlight[other]] = [inFlight[other] as Message, inFlight[index] as
+            Message];
+        }
+        network.queue.push(...inFlight);
+        network.stabilize();
+      }
+      network.tickAll(2);
+      const expected = Array.from({ length: 8 }, (_, round) => `v${seed}-${round}`);
+      for (const id of [1n, 2n, 3n]) {
+        expect(network.member(id).applied.map((entry) => text(entry.data))).toEqual(expected);
+      }
+    }
+  });
+
+  test("a stale rejection does not move next below match", () => {
+    const leader = fixture(1n);
+    electLeader(leader);
+    const term = leader.node.status().term;
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term, index: 1, reject: false,
+      rejectHint: 0, logTerm: 0 });
+    drain(leader);
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term, index: 0, reject: true,
+      rejectHint: 0, logTerm: 0 });
+    const peer = leader.node.status().progress?.get(2n);
+    expect(peer?.match).toBe(1);
+    expect(peer?.next).toBe(2);
+    expect(peer?.state).toBe("replicate");
+  });
+});
+
+describe("flow control", () => {
+  test("a follower moves from probe to replicate on its first acknowledgement", () => {
+    const leader = fixture(1n);
+    electLeader(leader);
+    expect(leader.node.status().progress?.get(2n)?.state).toBe("probe");
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term: 1, index: 1, reject: false,
+      rejectHint: 0, logTerm: 0 });
+    expect(leader.node.status().progress?.get(2n)?.state).toBe("replicate");
+  });
+
+  test("probe sends one append at a time until acknowledged", () => {
+    const leader = fixture(1n);
+    electLeader(leader);
+    leader.node.propose(bytes("a"));
+    leader.node.propose(bytes("b"));
+    expect(ofType(drain(leader), "MsgApp").filter((message) => message.to === 2n)).toHaveLength(0);
+  });
+
+  test("the inflight window caps pipelined appends and reopens on acknowledgement", () => {
+    const leader = fixture(1n, { config: { maxInflightMsgs: 2, maxSizePerMsgBytes: 0 } });
+    electLeader(leader);
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term: 1, index: 1, reject: false,
+      rejectHint: 0, logTerm: 0 });
+    drain(leader);
+    for (const word of ["a", "b", "c", "d"]) leader.node.propose(bytes(word));
+    const sent = ofType(drain(leader), "MsgApp").filter((message) => message.to === 2n);
+    expect(sent.flatMap((message) => message.entries.map((entry) => entry.index))).toEqual([2, 3]);
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term: 1, index: 3, reject: false,
+      rejectHint: 0, logTerm: 0 });
+    const more = ofType(drain(leader), "MsgApp").filter((message) => message.to === 2n);
+    expect(more.flatMap((message) => message.entries.map((entry) => entry.index))).toEqual([4, 5]);
+  });
+
+  test("appends are batched up to maxSizePerMsgBytes", () => {
+    const leader = fixture(1n, { config: { maxSizePerMsgBytes: 60 } });
+    electLeader(leader);
+    // The probe is outstanding, so these wait; each entry weighs 10 + 16 bytes.
+    for (let count = 0; count < 6; count++) leader.node.propose(bytes("0123456789"));
+    drain(leader);
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term: 1, index: 1, reject: false,
+      rejectHint: 0, logTerm: 0 });
+    const sent = ofType(drain(leader), "MsgApp").filter((message) => message.to === 2n);
+    expect(sent.map((message) => message.entries.map((entry) => entry.index))).toEqual([
+      [2, 3],
+      [4, 5],
+      [6, 7],
+    ]);
+  });
+
+  test("proposals beyond the uncommitted budget are dropped until entries apply", () => {
+    const network = new RaftNetwork([1n, 2n, 3n], {
+      config: { maxUncommittedEntriesBytes: 12 },
+    });
+    network.campaign(1n);
+    network.isolate(1n);
+    expect(network.node(1n).propose(bytes("12345678"))).toEqual({ ok: true });
+    expect(network.node(1n).propose(bytes("12345678"))).toEqual({ dropped: "uncommitted limit" });
+    network.recover();
+    network.tickAll(1);
+    expect(network.member(1n).applied).toHaveLength(1);
+    expect(network.node(1n).propose(bytes("12345678"))).toEqual({ ok: true });
+  });
+
+  test("committed entries are handed out in Readys of at most the configured size", () => {
+    const network = new RaftNetwork([1n], { config: { maxCommittedSizePerReadyBytes: 60 } });
+    network.campaign(1n);
+    const member = network.member(1n);
+    const before = member.readys.length;
+    for (let count = 0; count < 10; count++) network.node(1n).propose(bytes("0123456789"));
+    network.process(1n);
+    const batches = member.readys.slice(before).map((ready) => ready.committedEntries.length);
+    expect(batches.filter((size) => size > 0).length).toBeGreaterThan(3);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(2);
+    expect(member.applied).toHaveLength(10);
+  });
+});
+
+describe("proposal forwarding", () => {
+  test("a follower forwards proposals to the leader", () => {
+    const network = new RaftNetwork([1n, 2n, 3n]);
+    network.campaign(1n);
+    expect(network.node(3n).propose(bytes("via follower"))).toEqual({ ok: true });
+    network.stabilize();
+    for (const id of [1n, 2n, 3n]) {
+      expect(network.member(id).applied.map((entry) => text(entry.data))).toEqual([
+        "via follower",
+      ]);
+    }
+  });
+
+  test("a proposal with no known leader is dropped with a reason", () => {
+    const network = new RaftNetwork([1n, 2n, 3n]);
+    expect(network.node(2n).propose(bytes("x"))).toEqual({ dropped: "no leader" });
+    network.isolate(1n);
+    network.campaign(1n);
+    expect(network.node(1n).propose(bytes("x"))).toEqual({ dropped: "no leader" });
+  });
+});
