@@ -1,7 +1,8 @@
 /**
  * @module
  * A fixed-size set of small integers backed by 32-bit words: the set of operations linearized
- * so far, with a compact string key for the memoisation cache.
+ * so far. It keeps an order-independent hash up to date on every change (Zobrist hashing: the
+ * XOR of a fixed mix of each member), so the memoisation cache can look it up in O(1).
  */
 import { assert } from "../lib/assert.ts";
 
@@ -9,6 +10,7 @@ import { assert } from "../lib/assert.ts";
 export class Bitset {
   readonly size: number;
   readonly #words: Uint32Array;
+  #hash = 0;
 
   constructor(size: number) {
     assert(Number.isInteger(size) && size >= 0, `Cannot create a bitset of size ${size}`);
@@ -21,6 +23,7 @@ export class Bitset {
     assert(!this.has(position), "Cannot set a bit that is already set");
     const word = this.#words[position >>> 5] ?? 0;
     this.#words[position >>> 5] = (word | (1 << (position & 31))) >>> 0;
+    this.#hash = (this.#hash ^ mixPosition(position)) >>> 0;
   }
 
   /** Removes `position`; it must be present. */
@@ -28,6 +31,7 @@ export class Bitset {
     assert(this.has(position), "Cannot clear a bit that is not set");
     const word = this.#words[position >>> 5] ?? 0;
     this.#words[position >>> 5] = (word & ~(1 << (position & 31))) >>> 0;
+    this.#hash = (this.#hash ^ mixPosition(position)) >>> 0;
   }
 
   /** Tells whether `position` is in the set. */
@@ -38,12 +42,30 @@ export class Bitset {
     return ((word >>> (position & 31)) & 1) === 1;
   }
 
-  /** A string equal for equal sets of the same size: two UTF-16 units per word. */
-  key(): string {
-    let key = "";
-    for (const word of this.#words) {
-      key += String.fromCharCode(word & 0xffff, word >>> 16);
-    }
-    return key;
+  /** A 32-bit hash, equal for equal sets. */
+  get hash(): number {
+    return this.#hash;
   }
+
+  /** A copy of the words, for `equalsWords`. */
+  snapshot(): Uint32Array {
+    return this.#words.slice();
+  }
+
+  /** Tells whether this set equals the one `words` was snapshot from. */
+  equalsWords(words: Uint32Array): boolean {
+    if (words.length !== this.#words.length) return false;
+    for (let position = 0; position < words.length; position++) {
+      if (words[position] !== this.#words[position]) return false;
+    }
+    return true;
+  }
+}
+
+/** A fixed pseudo-random 32-bit value per position (the murmur3 finaliser). */
+function mixPosition(position: number): number {
+  let mixed = Math.imul(position + 1, 0x9e3779b1);
+  mixed = Math.imul(mixed ^ (mixed >>> 16), 0x85ebca6b);
+  mixed = Math.imul(mixed ^ (mixed >>> 13), 0xc2b2ae35);
+  return (mixed ^ (mixed >>> 16)) >>> 0;
 }

@@ -2,9 +2,13 @@
  * @module
  * The linearizability checker (RAFT.md §3): Wing–Gong search with Lowe's memoisation and
  * per-partition checking, the etcd v2 key-value model and its index rules, a register model,
- * a brute-force reference check for tests, and a printer for failures.
+ * a brute-force reference check for tests, a printer for failures, and a history recorder.
  *
  * ```ts
+ * const recorder = new HistoryRecorder<EtcdInput, EtcdOutput>();
+ * const handle = recorder.invoke(clientId, { kind: "get", key: "/a" }, now());
+ * recorder.complete(handle, { outcome: "ok", value: "x", index: 7 }, now()); // or abandon()
+ * const history = recorder.operations();
  * const check = checkOperations(etcdModel, history, { budgetMs: 10_000, now });
  * if (check.result !== "ok") report(formatCheckResult(etcdModel, check));
  * const violations = checkEtcdIndexes(history);
@@ -48,3 +52,4 @@ export {
   isLinearization,
 } from "./brute-force.ts";
 export { formatCheckResult, formatPartition } from "./format.ts";
+export { HistoryRecorder, historyOperationsMax } from "./history-recorder.ts";

@@ -10,13 +10,16 @@ import { assert } from "../lib/assert.ts";
 import { Bitset } from "./bitset.ts";
 import type { Budget } from "./budget.ts";
 import { EventList, listEnd } from "./event-list.ts";
+import { VisitedCache, hashString } from "./visited-cache.ts";
 import { isIndeterminate } from "./types.ts";
 import type { Model, Operation, PartitionResult, Verdict } from "./types.ts";
 
 /** The possible model states at one point of the search, sorted by key. */
 interface StateSet<S> {
   readonly states: readonly S[];
-  readonly keys: readonly string[];
+  /** One string for the whole set, and its hash, for the cache. */
+  readonly key: string;
+  readonly hash: number;
 }
 
 /**
@@ -56,7 +59,7 @@ class Search<S, I, O> {
   readonly #operations: readonly Operation<I, O>[];
   readonly #list: EventList;
   readonly #linearized: Bitset;
-  readonly #cache = new Set<string>();
+  readonly #cache = new VisitedCache();
   #current: StateSet<S>;
 
   constructor(model: Model<S, I, O>, operations: readonly Operation<I, O>[]) {
@@ -76,7 +79,7 @@ class Search<S, I, O> {
     );
     this.#linearized = new Bitset(operations.length);
     const initial = model.init();
-    this.#current = { states: [initial], keys: [model.key(initial)] };
+    this.#current = stateSet([initial], [model.key(initial)]);
     this.longestPrefixStates = [this.#describeState(initial)];
   }
 
@@ -107,12 +110,10 @@ class Search<S, I, O> {
     const next = this.#step(input);
     if (next === undefined) return false;
     this.#linearized.set(operation);
-    const cacheKey = this.#linearized.key() + stateSetKey(next.keys);
-    if (this.#cache.has(cacheKey)) {
+    if (!this.#cache.add(this.#linearized, next.key, next.hash)) {
       this.#linearized.clear(operation);
       return false;
     }
-    this.#cache.add(cacheKey);
     this.stackOperations.push(operation);
     this.#stackStates.push(this.#current);
     this.#current = next;
@@ -149,7 +150,7 @@ class Search<S, I, O> {
       if (next.length === 0) return undefined;
       const [state] = next;
       if (state !== undefined && next.length === 1) {
-        return { states: next, keys: [model.key(state)] };
+        return stateSet(next, [model.key(state)]);
       }
     }
     const nextByKey = new Map<string, S>();
@@ -163,12 +164,16 @@ class Search<S, I, O> {
     const entries = [...nextByKey.entries()].sort(([first], [second]) =>
       first < second ? -1 : first > second ? 1 : 0,
     );
-    return { states: entries.map(([, state]) => state), keys: entries.map(([key]) => key) };
+    return stateSet(
+      entries.map(([, state]) => state),
+      entries.map(([key]) => key),
+    );
   }
 }
 
-/** The state part of a cache key; the bitset part before it has a fixed length. */
-function stateSetKey(keys: readonly string[]): string {
-  if (keys.length === 1) return `1${keys[0] ?? ""}`;
-  return `n${JSON.stringify(keys)}`;
+/** Builds a state set from states and their keys, sorted by key, with its cache key. */
+function stateSet<S>(states: readonly S[], keys: readonly string[]): StateSet<S> {
+  assert(states.length === keys.length && states.length > 0, "A state set needs keyed states");
+  const key = keys.length === 1 ? `1${keys[0] ?? ""}` : `n${JSON.stringify(keys)}`;
+  return { states, key, hash: hashString(key) };
 }

@@ -1,0 +1,77 @@
+import { describe, expect, test } from "bun:test";
+import { Bitset } from "../../../src/check/bitset.ts";
+import { EventList, listEnd } from "../../../src/check/event-list.ts";
+import { VisitedCache, hashString } from "../../../src/check/visited-cache.ts";
+import { AssertionError } from "../../../src/lib/assert.ts";
+
+/** The events of `list` from the head, as "c0" (call of 0) and "r0" (return of 0). */
+function walk(list: EventList): string[] {
+  const names: string[] = [];
+  for (let event = list.next(list.head); event !== listEnd; event = list.next(event)) {
+    names.push(`${event % 2 === 0 ? "c" : "r"}${event >>> 1}`);
+  }
+  return names;
+}
+
+describe("the event list", () => {
+  test("orders by time, calls before returns at equal times, +∞ last", () => {
+    const list = new EventList([0, 5, 2], [5, Infinity, 3]);
+    expect(walk(list)).toEqual(["c0", "c2", "r2", "c1", "r0", "r1"]);
+  });
+
+  test("lifting and unlifting in stack order restores the list", () => {
+    const list = new EventList([0, 1, 2], [10, 11, 12]);
+    const before = walk(list);
+    list.lift(1);
+    list.lift(0);
+    expect(walk(list)).toEqual(["c2", "r2"]);
+    list.unlift(0);
+    list.unlift(1);
+    expect(walk(list)).toEqual(before);
+    list.lift(0);
+    list.lift(1);
+    list.lift(2);
+    expect(list.empty()).toBe(true);
+  });
+});
+
+describe("the bitset", () => {
+  test("sets, clears, and hashes and compares equal sets equally across words", () => {
+    const first = new Bitset(70);
+    const second = new Bitset(70);
+    first.set(0);
+    first.set(69);
+    second.set(69);
+    expect(first.hash).not.toBe(second.hash);
+    expect(first.equalsWords(second.snapshot())).toBe(false);
+    second.set(0);
+    expect(first.hash).toBe(second.hash);
+    expect(first.equalsWords(second.snapshot())).toBe(true);
+    first.clear(69);
+    expect(first.has(69)).toBe(false);
+    expect(first.has(0)).toBe(true);
+  });
+
+  test("setting a set bit or reaching outside is a programming error", () => {
+    const bits = new Bitset(3);
+    bits.set(2);
+    expect(() => bits.set(2)).toThrow(AssertionError);
+    expect(() => bits.has(3)).toThrow(AssertionError);
+    expect(() => bits.clear(1)).toThrow(AssertionError);
+  });
+});
+
+describe("the visited cache", () => {
+  test("confirms hits exactly, so colliding hashes never hide a configuration", () => {
+    const cache = new VisitedCache();
+    const linearized = new Bitset(40);
+    linearized.set(3);
+    expect(cache.add(linearized, "state-a", 7)).toBe(true);
+    expect(cache.add(linearized, "state-b", 7)).toBe(true);
+    expect(cache.add(linearized, "state-a", 7)).toBe(false);
+    linearized.set(39);
+    expect(cache.add(linearized, "state-a", 7)).toBe(true);
+    expect(cache.count).toBe(3);
+    expect(hashString("state-a")).not.toBe(hashString("state-b"));
+  });
+});
