@@ -188,7 +188,8 @@ export class RaftLog {
   /** Committed entries not yet handed out, within `maxBytes` (at least one). */
   nextCommittedEntries(maxBytes: number): readonly Entry[] {
     if (!this.hasNextCommittedEntries()) return [];
-    const low = Math.max(this.applying + 1, this.firstIndex());
+    const low = this.applying + 1;
+    assert(low >= this.firstIndex(), `Entries from ${low} were compacted before being applied`);
     const entries = this.slice(low, this.committed + 1, maxBytes);
     assert(entries !== null, `Committed entries from ${low} were compacted before being applied`);
     return entries;

@@ -23,6 +23,8 @@ export interface FixtureOptions {
   /** Terms of entries 1, 2, ... already in the log. */
   readonly terms?: readonly number[];
   readonly hardState?: HardState;
+  /** Snapshot and compact the prepared log up to this (committed) index before starting. */
+  readonly compactTo?: number;
   readonly config?: Partial<RaftConfig>;
 }
 
@@ -66,6 +68,10 @@ export function fixture(id: MemberId, options: FixtureOptions = {}): Fixture {
   const storage = new MemoryStorage(confState);
   storage.append(entries(1, options.terms ?? []));
   if (options.hardState !== undefined) storage.setHardState(options.hardState);
+  if (options.compactTo !== undefined) {
+    storage.createSnapshot(options.compactTo, confState, new Uint8Array());
+    storage.compact(options.compactTo);
+  }
   const node = new RawNode(testConfig(id, options.config), storage);
   return { node, storage, readys: [] };
 }

@@ -113,6 +113,14 @@ export class RaftNetwork {
     });
   }
 
+  /** Snapshots `id`'s applied state and compacts its log up to the applied index. */
+  compact(id: MemberId): void {
+    const member = this.member(id);
+    const data = bytes(JSON.stringify(member.applied.map((entry) => text(entry.data))));
+    member.storage.createSnapshot(member.appliedIndex, member.confState, data);
+    member.storage.compact(member.appliedIndex);
+  }
+
   member(id: MemberId): TestMember {
     const member = this.members.get(id);
     if (member === undefined) throw new Error(`No member ${id}`);
@@ -271,6 +279,11 @@ function applyReady(member: TestMember, ready: Ready): void {
   if (ready.snapshot !== undefined) {
     member.appliedIndex = ready.snapshot.metadata.index;
     member.confState = ready.snapshot.metadata.confState;
+    const texts = JSON.parse(text(ready.snapshot.data)) as string[];
+    member.applied.length = 0;
+    for (const [position, value] of texts.entries()) {
+      member.applied.push({ index: position, term: 0, type: EntryType.normal, data: bytes(value) });
+    }
   }
   for (const entry of ready.committedEntries) {
     if (entry.index <= member.appliedIndex) throw new Error(`Entry ${entry.index} applied twice`);
