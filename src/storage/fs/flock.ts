@@ -5,8 +5,8 @@
  * Where libc cannot be loaded, falls back to an O_EXCL pid file with stale-pid detection.
  */
 import { dlopen, FFIType, read as readPointer } from "bun:ffi";
+import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { open, readFile, unlink } from "node:fs/promises";
-import type { FileHandle as NodeFileHandle } from "node:fs/promises";
 import { assert } from "../../lib/assert.ts";
 import { type FileLock, LockHeldError, hasErrorCode } from "./types.ts";
 
@@ -53,34 +53,37 @@ export function loadFlock(): FlockLibrary | null {
  */
 export async function lockFile(path: string, library: FlockLibrary | null): Promise<FileLock> {
   if (library === null) return lockWithPidFile(path);
-  const handle = await open(path, "a+");
+  // A plain descriptor, not a FileHandle: the garbage collector closes unreachable FileHandles,
+  // which would drop the lock while the process still relies on it.
+  const fd = openSync(path, "a+");
   let result = -1;
   let errno = interruptedErrno;
   for (let attempt = 0; attempt < 10 && result !== 0 && errno === interruptedErrno; attempt++) {
-    result = library.flock(handle.fd, lockExclusiveFlag | lockNonBlockingFlag);
+    result = library.flock(fd, lockExclusiveFlag | lockNonBlockingFlag);
     errno = result === 0 ? 0 : library.errno();
   }
   if (result !== 0) {
-    await handle.close();
+    closeSync(fd);
     if (errno === wouldBlockErrno || errno === 35) throw new LockHeldError(path);
     throw new Error(`Cannot lock ${path}: flock failed with errno ${errno}`);
   }
-  await handle.truncate(0);
-  await handle.write(`${process.pid}\n`, 0);
-  return flockRelease(path, handle, library);
+  // The pid is only for people reading the file; the kernel holds the lock.
+  ftruncateSync(fd, 0);
+  writeSync(fd, `${process.pid}\n`);
+  return flockRelease(path, fd, library);
 }
 
 // --- internal ---
 
-function flockRelease(path: string, handle: NodeFileHandle, library: FlockLibrary): FileLock {
+function flockRelease(path: string, fd: number, library: FlockLibrary): FileLock {
   let released = false;
   return {
     path,
     release: async () => {
       if (released) return;
       released = true;
-      library.flock(handle.fd, unlockFlag);
-      await handle.close();
+      library.flock(fd, unlockFlag);
+      closeSync(fd);
     },
   };
 }

@@ -162,7 +162,7 @@ describe("Wal", () => {
     const path = posix.join(walDir, await lastSegment(fs));
     const size = (await fs.readFile(path)).byteLength;
     fs.corruptByte(path, size - 12, 0x01);
-    expect(Wal.open(options(fs))).rejects.toThrow(WalCorruptionError);
+    await expect(Wal.open(options(fs))).rejects.toThrow(WalCorruptionError);
   });
 
   test("a zeroed record followed by valid records is refused", async () => {
@@ -175,7 +175,7 @@ describe("Wal", () => {
       if (file === name) bytes.fill(0, 1024, 1536);
       return bytes;
     });
-    expect(Wal.open(options(disk))).rejects.toThrow("followed by a valid record");
+    await expect(Wal.open(options(disk))).rejects.toThrow("followed by a valid record");
   });
 
   test("damage in a segment that is not the last is refused", async () => {
@@ -187,7 +187,7 @@ describe("Wal", () => {
     const disk = await copyDir(fs, walDir, (file, bytes) =>
       file === first ? bytes.slice(0, bytes.byteLength - 8) : bytes,
     );
-    expect(Wal.open(options(disk))).rejects.toThrow("its segment is not the last one");
+    await expect(Wal.open(options(disk))).rejects.toThrow("its segment is not the last one");
   });
 
   test("a missing middle segment breaks the sequence and is refused", async () => {
@@ -198,7 +198,7 @@ describe("Wal", () => {
     const middle = wal.segmentFileNames[1];
     if (middle === undefined) throw new Error("expected three segments");
     await fs.unlink(posix.join(walDir, middle));
-    expect(Wal.open(options(fs))).rejects.toThrow("a segment is missing");
+    await expect(Wal.open(options(fs))).rejects.toThrow("a segment is missing");
   });
 
   test("a segment swapped for one from another log breaks the checksum chain", async () => {
@@ -218,7 +218,7 @@ describe("Wal", () => {
     }
     const foreign = await other.readFile(posix.join(walDir, second));
     const disk = await copyDir(fs, walDir, (file, bytes) => (file === second ? foreign : bytes));
-    expect(Wal.open(options(disk))).rejects.toThrow("does not continue the checksum chain");
+    await expect(Wal.open(options(disk))).rejects.toThrow("does not continue the checksum chain");
   });
 
   test("releaseTo deletes segments wholly below a snapshot; the log reopens after it", async () => {
@@ -260,7 +260,7 @@ describe("Wal", () => {
     const fs = await preparedDisk();
     const { wal } = await Wal.create(options(fs));
     await wal.save(null, [entry(1)]);
-    expect(wal.save(null, [entry(2, 1, frameBytesMax)])).rejects.toThrow(
+    await expect(wal.save(null, [entry(2, 1, frameBytesMax)])).rejects.toThrow(
       "Cannot save entry at index 2",
     );
     await wal.save(null, [entry(2)]);
@@ -273,18 +273,18 @@ describe("Wal", () => {
     const { wal } = await Wal.create(options(fs));
     fs.setFaultHook((operation) => (operation === "datasync" ? "EIO" : null));
     await wal.save(null, [entry(1)]);
-    expect(wal.sync()).rejects.toThrow("EIO");
+    await expect(wal.sync()).rejects.toThrow("EIO");
     fs.setFaultHook(null);
-    expect(wal.save(null, [entry(2)])).rejects.toThrow("an earlier write or sync failed");
+    await expect(wal.save(null, [entry(2)])).rejects.toThrow("an earlier write or sync failed");
   });
 
   test("create refuses a directory holding a WAL; open refuses an empty one", async () => {
     const fs = await preparedDisk();
     await Wal.create(options(fs));
-    expect(Wal.create(options(fs))).rejects.toThrow("already holds segments");
+    await expect(Wal.create(options(fs))).rejects.toThrow("already holds segments");
     const empty = await preparedDisk();
     await empty.mkdirp(walDir);
-    expect(Wal.open(options(empty))).rejects.toThrow("holds no segments");
+    await expect(Wal.open(options(empty))).rejects.toThrow("holds no segments");
   });
 
   test("a crash during a segment cut leaves a log that opens", async () => {
