@@ -4,6 +4,7 @@
  * so the server never closes an idle connection; request bodies are capped a little above the
  * form limit so the app itself can answer etcd's `http: POST too large`.
  */
+import { defaultLimits } from "../limits.ts";
 import type { CairnApp } from "./app.ts";
 
 /** Where to listen. */
@@ -11,8 +12,8 @@ export interface ListenOptions {
   readonly hostname: string;
   /** 0 picks a free port. */
   readonly port: number;
-  /** The largest request body Bun accepts at all. */
-  readonly requestBodyBytesMax: number;
+  /** The app's body limit; Bun itself accepts a little more (default `defaultLimits`'). */
+  readonly requestBodyBytesMax?: number;
 }
 
 /** A running server. */
@@ -28,13 +29,14 @@ export interface Listening {
  * @throws {Error} when the address cannot be bound.
  */
 export function listen(app: CairnApp, options: ListenOptions): Listening {
+  const bodyBytesMax = options.requestBodyBytesMax ?? defaultLimits.requestBodyBytesMax;
   const server = Bun.serve({
     hostname: options.hostname,
     port: options.port,
     // No idle timeout: a long-poll watch sends its headers and then nothing until an event.
     idleTimeout: 0,
     // Over the app's own limit, so a body just over it gets etcd's 210 rather than Bun's 413.
-    maxRequestBodySize: options.requestBodyBytesMax + 1024 * 1024,
+    maxRequestBodySize: bodyBytesMax + 1024 * 1024,
     fetch: (request) => app.handle(request),
   });
   const port = server.port;

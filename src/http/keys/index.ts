@@ -12,7 +12,7 @@ import type { HttpDeps } from "../deps.ts";
 import { type FormValues, parseFormInto } from "../form.ts";
 import { readFormBody } from "../request-body.ts";
 import { decodePath, splitRequestUrl } from "../request-target.ts";
-import { corsHeaders } from "../responses.ts";
+import { corsHeaders, keysAllow, methodNotAllowedResponse } from "../responses.ts";
 import { eventJson } from "./event-json.ts";
 import {
   type KeyMethod,
@@ -32,9 +32,15 @@ import { openWatchBody } from "./watch.ts";
  */
 export function keysRoutes(deps: HttpDeps) {
   const serve = (request: Request, method: KeyMethod) => serveKeys(deps, request, method);
+  const read = (request: Request) => {
+    // Elysia routes HEAD, and methods it does not know, to GET handlers.
+    const method = request.method;
+    if (method === "GET" || method === "HEAD") return serve(request, method);
+    return methodNotAllowedResponse(keysAllow);
+  };
   return new Elysia({ name: "cairn.keys" })
-    .get("/v2/keys", ({ request }) => serve(request, request.method === "HEAD" ? "HEAD" : "GET"))
-    .get("/v2/keys/*", ({ request }) => serve(request, request.method === "HEAD" ? "HEAD" : "GET"))
+    .get("/v2/keys", ({ request }) => read(request))
+    .get("/v2/keys/*", ({ request }) => read(request))
     .put("/v2/keys", ({ request }) => serve(request, "PUT"), { parse: "none" })
     .put("/v2/keys/*", ({ request }) => serve(request, "PUT"), { parse: "none" })
     .post("/v2/keys", ({ request }) => serve(request, "POST"), { parse: "none" })

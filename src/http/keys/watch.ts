@@ -5,8 +5,16 @@
  * and ends (long poll) or carries every event as a line (stream). A client that goes away
  * cancels the watcher, and a stream client that falls too far behind is cut off instead of
  * letting the queue grow.
+ *
+ * Bun writes a streamed response's headers only together with its first body byte, and etcd
+ * clients (and tests) commonly wait for the headers before they make the change they watch for.
+ * So a watch that is still waiting once registered sends `watchPreamble`, one space: JSON
+ * whitespace that every JSON reader skips, and the only byte cairn adds to etcd's bodies.
  */
 import type { StoreEvent, StoreReader, WatchRequest, Watcher } from "../../store/types.ts";
+
+/** Sent at once by a watch with no event yet, so that Bun flushes the headers. */
+export const watchPreamble = " ";
 
 /** What a watch needs from its surroundings. */
 export interface WatchBodyOptions {
@@ -52,7 +60,7 @@ class WatchDelivery {
   readonly #options: WatchBodyOptions;
   #controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   #watcher: Watcher | null = null;
-  #queuedCount = 0;
+  #deliveredCount = 0;
   #finished = false;
   readonly #onAbort = (): void => this.finish();
 
@@ -72,9 +80,16 @@ class WatchDelivery {
     });
     this.#watcher = watcher;
     // The event may have arrived (from history) while registering, before `watcher` existed.
-    if (this.#finished) watcher.cancel();
-    else if (signal.aborted) this.finish();
-    else signal.addEventListener("abort", this.#onAbort, { once: true });
+    if (this.#finished) {
+      watcher.cancel();
+      return watcher;
+    }
+    if (signal.aborted) {
+      this.finish();
+      return watcher;
+    }
+    signal.addEventListener("abort", this.#onAbort, { once: true });
+    if (this.#deliveredCount === 0) this.#controller?.enqueue(textEncoder.encode(watchPreamble));
     return watcher;
   }
 
@@ -95,12 +110,13 @@ class WatchDelivery {
     const controller = this.#controller;
     if (this.#finished || controller === null) return;
     controller.enqueue(textEncoder.encode(this.#options.encode(event)));
+    this.#deliveredCount += 1;
     if (!this.#options.request.stream) {
       this.finish();
       return;
     }
     // desiredSize is minus the number of unread chunks (the high-water mark is 0).
-    this.#queuedCount = -(controller.desiredSize ?? 0);
-    if (this.#queuedCount > this.#options.bufferedEventsMax) this.finish();
+    const unreadCount = -(controller.desiredSize ?? 0);
+    if (unreadCount > this.#options.bufferedEventsMax) this.finish();
   }
 }
