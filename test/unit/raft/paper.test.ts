@@ -205,6 +205,19 @@ describe("§5.3 log replication", () => {
       .toBe(true);
   });
 
+  test("§5.3 heartbeats carry the commit index clamped to what each follower holds", () => {
+    const target = fixture(1n);
+    electLeader(target);
+    acknowledge(target, [2n], 1);
+    expect(target.node.status().commit).toBe(1);
+    target.node.tick();
+    const heartbeats = ofType(drain(target), "MsgHeartbeat");
+    expect(heartbeats.map((message) => [message.to, message.commit])).toEqual([
+      [2n, 1],
+      [3n, 0],
+    ]);
+  });
+
   test("§5.3 follower commits min(leaderCommit, last entry of the message)", () => {
     const target = fixture(2n, { terms: [1, 1, 1], hardState: { term: 1, vote: 0n, commit: 0 } });
     // The leader says 5 is committed but this message only vouches for entries up to 2.
