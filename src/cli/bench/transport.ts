@@ -123,11 +123,20 @@ class RawHttpConnection implements BenchConnection {
     const socket = await Bun.connect({
       hostname: this.#hostname,
       port: this.#port,
+      // Events of a socket this connection has already replaced or closed are ignored.
       socket: {
-        data: (_socket, data) => this.#onData(data),
-        drain: (drained) => this.#write(drained, this.#unsent),
-        close: () => this.#fail(new Error("Connection closed by the server")),
-        error: (_socket, error) => this.#fail(error),
+        data: (socket, data) => {
+          if (socket === this.#socket) this.#onData(data);
+        },
+        drain: (socket) => {
+          if (socket === this.#socket) this.#write(socket, this.#unsent);
+        },
+        close: (socket) => {
+          if (socket === this.#socket) this.#fail(new Error("Connection closed by the server"));
+        },
+        error: (socket, error) => {
+          if (socket === this.#socket) this.#fail(error);
+        },
       },
     });
     socket.setNoDelay(true);

@@ -219,6 +219,33 @@ describe("cairn bench against a fake server", () => {
     connection.close();
   });
 
+  test("the raw transport rejects a request the server drops, then reconnects", async () => {
+    let accepted = 0;
+    const listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: () => {
+          accepted++;
+        },
+        data: (socket) => {
+          if (accepted === 1) socket.end();
+          else socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        },
+      },
+    });
+    try {
+      const connection = createBenchConnection("raw", `http://127.0.0.1:${listener.port}`);
+      const request = { method: "GET", path: "/version", body: "" } as const;
+      await expect(connection.send(request)).rejects.toThrow("Connection closed by the server");
+      expect(await connection.send(request)).toBe(200);
+      expect(accepted).toBe(2);
+      connection.close();
+    } finally {
+      listener.stop(true);
+    }
+  });
+
   test("an unreachable endpoint fails the run with exit status 1", async () => {
     const stderr: string[] = [];
     const status = await runCli(["bench", "--endpoints=http://127.0.0.1:1", "--requests=1"], {

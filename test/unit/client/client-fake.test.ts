@@ -140,8 +140,8 @@ describe("EtcdClient requests", () => {
   });
 
   test("compare operations need a condition", async () => {
-    expect(client.compareAndSwap("/k", "v", {})).rejects.toThrow(TypeError);
-    expect(client.compareAndDelete("/k", {})).rejects.toThrow("give prevValue, prevIndex");
+    await expect(client.compareAndSwap("/k", "v", {})).rejects.toThrow(TypeError);
+    await expect(client.compareAndDelete("/k", {})).rejects.toThrow("give prevValue, prevIndex");
   });
 
   test("an etcd error body becomes EtcdClientError with code, cause, index, status", async () => {
@@ -188,7 +188,7 @@ describe("EtcdClient watch streams", () => {
   });
 
   test("a refused stream watch throws the etcd error", async () => {
-    expect(client.watchStream("/missing")).rejects.toBeInstanceOf(EtcdClientError);
+    await expect(client.watchStream("/missing")).rejects.toBeInstanceOf(EtcdClientError);
   });
 });
 
@@ -210,7 +210,7 @@ describe("EtcdClient failures", () => {
 
   test("throws EtcdConnectionError when no endpoint can be reached", async () => {
     const client = new EtcdClient({ endpoints: [`http://127.0.0.1:${freePort()}`] });
-    expect(client.get("/k")).rejects.toBeInstanceOf(EtcdConnectionError);
+    await expect(client.get("/k")).rejects.toBeInstanceOf(EtcdConnectionError);
   });
 
   test("a timed-out request throws EtcdTimeoutError without failing over", async () => {
