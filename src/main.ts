@@ -1,13 +1,69 @@
 /**
  * @module
  * The composition root: the only code that touches `process`, the environment and exit codes.
- * The server is wired in here once it is assembled; until then `serve` fails clearly.
+ * It builds the clock, logger, file system, member and HTTP listeners, and stops them on
+ * SIGTERM or SIGINT.
  */
+import { cairnVersion, runCli } from "./cli/index.ts";
 import type { Config } from "./config.ts";
-import { runCli } from "./cli/index.ts";
+import { type Listening, createApp, listen } from "./http/index.ts";
+import { systemClock } from "./lib/clock.ts";
+import { type Logger, createJsonLogger } from "./lib/log.ts";
+import { openMember } from "./server/member.ts";
+import { createRealFileSystem } from "./storage/index.ts";
 
-async function serve(_config: Config): Promise<void> {
-  throw new Error("Cannot start the server: server not assembled yet");
+async function serve(config: Config): Promise<void> {
+  const logger = createJsonLogger(
+    {
+      level: config.logLevel,
+      write: (line) => process.stderr.write(`${line}\n`),
+      now: () => new Date(),
+    },
+    { member: config.name },
+  );
+  const member = await openMemberOrExit(config, logger);
+  const app = createApp({
+    node: member.node,
+    limits: config.limits,
+    logger,
+    version: cairnVersion,
+  });
+  const listeners: Listening[] = config.listenClientUrls.map((url) => {
+    const { hostname, port } = new URL(url);
+    return listen(app, {
+      hostname,
+      port: Number(port),
+      requestBodyBytesMax: config.limits.requestBodyBytesMax,
+    });
+  });
+  logger.info("serving", { clientUrls: config.listenClientUrls, dataDir: config.dataDir });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  logger.info("stopping", { signal });
+  for (const listener of listeners) listener.stop();
+  await member.close();
+}
+
+async function openMemberOrExit(config: Config, logger: Logger) {
+  try {
+    return await openMember(config, {
+      fs: createRealFileSystem(),
+      clock: systemClock(),
+      logger,
+      onFatal: (error) => {
+        logger.error("fatal", { error });
+        process.stderr.write(`cairn: stopping after a fatal error: ${String(error)}\n`);
+        process.exit(1);
+      },
+    });
+  } catch (error) {
+    // Expected operating errors (a data dir in use, a damaged WAL) get one clear line.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`cairn: ${message}\n`);
+    process.exit(1);
+  }
 }
 
 process.exitCode = await runCli(process.argv.slice(2), {

@@ -248,6 +248,8 @@ export class Node implements KeyValueNode {
     await wal.sync();
     // Only now is the snapshot durable and marked, so the log below it may go.
     await wal.releaseTo(metadata.index);
+    // Keep one older snapshot as a fallback should the newest turn out damaged.
+    await snapshots.purge(2);
     this.#appliedSinceSnapshot = 0;
     logger.info("snapshot saved", { index: metadata.index, bytes: data.byteLength });
   }

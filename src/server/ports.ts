@@ -22,6 +22,8 @@ export interface LogPersistence {
 export interface SnapshotPersistence {
   /** Writes a snapshot atomically and durably. */
   save(snapshot: Snapshot): Promise<void>;
+  /** Deletes all but the `keep` newest snapshots. */
+  purge(keep: number): Promise<number>;
 }
 
 /** The replicated state machine: the store plus what replication needs of it. */

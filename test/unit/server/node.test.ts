@@ -38,6 +38,10 @@ class RecordingSnapshots implements SnapshotPersistence {
   async save(snapshot: Snapshot): Promise<void> {
     this.saved.push(snapshot);
   }
+  async purge(keep: number): Promise<number> {
+    const removed = Math.max(0, this.saved.length - keep);
+    return removed;
+  }
 }
 
 const started: Node[] = [];
