@@ -96,6 +96,15 @@ export function drain(fixtureValue: Fixture): Message[] {
 export function electLeader(target: Fixture, id: MemberId = 1n): Message[] {
   target.node.campaign();
   const requests = drain(target);
+  if (target.node.status().role === "preCandidate") {
+    const preTerm = target.node.status().term + 1;
+    for (const voter of target.node.status().confState.voters) {
+      if (voter === id) continue;
+      target.node.step({ type: "MsgPreVoteResp", from: voter, to: id, term: preTerm,
+        reject: false });
+    }
+    requests.push(...drain(target));
+  }
   const term = target.node.status().term;
   for (const voter of target.node.status().confState.voters) {
     if (voter === id) continue;

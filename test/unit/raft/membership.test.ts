@@ -117,6 +117,7 @@ describe("membership", () => {
     network.isolate(4n);
     for (let tick = 0; tick < 100; tick++) network.tick(4n);
     expect(network.node(4n).status().term).toBe(1);
+    expect(network.node(4n).status().role).toBe("follower");
     network.recover();
     expect(network.node(1n).proposeConfChange(change("addVoter", 4n))).toEqual({ ok: true });
     network.stabilize();

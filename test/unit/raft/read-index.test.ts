@@ -5,7 +5,7 @@
  */
 
 import { describe, expect, test } from "bun:test";
-import { entries } from "../../support/raft-fixtures.ts";
+import { drain, electLeader, entries, fixture } from "../../support/raft-fixtures.ts";
 import { RaftNetwork, bytes, text } from "../../support/raft-network.ts";
 
 describe("ReadIndex", () => {
@@ -85,6 +85,42 @@ describe("ReadIndex", () => {
     network.recover();
     network.tickAll(30);
     expect(network.member(1n).readStates).toHaveLength(0);
+  });
+
+  test("a read pending when leadership is lost is never answered in a later term", () => {
+    const leader = fixture(1n, { config: { preVote: true, checkQuorum: true } });
+    electLeader(leader);
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term: 1, index: 1, reject: false,
+      rejectHint: 0, logTerm: 0 });
+    drain(leader);
+    const context = bytes("old");
+    leader.node.readIndex(context);
+    drain(leader);
+    leader.node.step({ type: "MsgApp", from: 2n, to: 1n, term: 2, index: 1, logTerm: 1,
+      entries: [], commit: 1 });
+    drain(leader);
+    // 1 wins term 3 and hears acks that still carry the old context.
+    for (let tick = 0; tick < 20 && leader.node.status().role === "follower"; tick++) {
+      leader.node.tick();
+    }
+    drain(leader);
+    for (const from of [2n, 3n]) {
+      leader.node.step({ type: "MsgPreVoteResp", from, to: 1n, term: 3, reject: false });
+    }
+    drain(leader);
+    for (const from of [2n, 3n]) {
+      leader.node.step({ type: "MsgVoteResp", from, to: 1n, term: 3, reject: false });
+    }
+    drain(leader);
+    expect(leader.node.status().role).toBe("leader");
+    for (const from of [2n, 3n]) {
+      leader.node.step({ type: "MsgAppResp", from, to: 1n, term: 3, index: 2, reject: false,
+        rejectHint: 0, logTerm: 0 });
+      leader.node.step({ type: "MsgHeartbeatResp", from, to: 1n, term: 3, context });
+    }
+    drain(leader);
+    const answered = leader.readys.flatMap((ready) => ready.readStates);
+    expect(answered).toHaveLength(0);
   });
 
   test("a read without a known leader is refused", () => {
