@@ -14,6 +14,7 @@
 import { posix } from "node:path";
 import { type Logger, silentLogger } from "../lib/log.ts";
 import type { Entry, HardState, Snapshot } from "../raft/types.ts";
+import { makeDirectoryDurably } from "./fs/durable-directory.ts";
 import { type FileLock, type FileSystem, LockHeldError } from "./fs/types.ts";
 import { type MemberMeta, readMeta, writeMeta } from "./meta.ts";
 import { SnapshotStore } from "./snapshot/snapshot-store.ts";
@@ -100,25 +101,6 @@ export async function openDataDir(options: DataDirOptions): Promise<DataDir> {
     await lock.release();
     throw error;
   }
-}
-
-/**
- * Creates `path` and any missing parents, syncing each new directory's parent so the new entries
- * survive a crash.
- * @throws {FileSystemError} when a directory cannot be created or synced.
- */
-export async function makeDirectoryDurably(fs: FileSystem, path: string): Promise<void> {
-  const missing: string[] = [];
-  let current = posix.normalize(path);
-  while ((await fs.stat(current)) === null) {
-    missing.push(current);
-    const parent = posix.dirname(current);
-    if (parent === current) break;
-    current = parent;
-  }
-  if (missing.length === 0) return;
-  await fs.mkdirp(path);
-  for (const directory of missing.reverse()) await fs.fsyncDir(posix.dirname(directory));
 }
 
 // --- internal ---

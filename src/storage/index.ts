@@ -18,6 +18,7 @@ export {
   type RealFileSystemOptions,
   SimulatedFileSystem,
   createRealFileSystem,
+  makeDirectoryDurably,
 } from "./fs/index.ts";
 export {
   Wal,
@@ -36,6 +37,5 @@ export {
   DataDirLockedError,
   type DataDirOptions,
   dataDirLayout,
-  makeDirectoryDurably,
   openDataDir,
 } from "./data-dir.ts";

@@ -13,6 +13,7 @@ export {
   type OpenMode,
   hasErrorCode,
 } from "./types.ts";
+export { makeDirectoryDurably } from "./durable-directory.ts";
 export { type RealFileSystemOptions, createRealFileSystem } from "./real.ts";
 export {
   type CrashMode,

@@ -23,7 +23,10 @@ export function createRealFileSystem(options: RealFileSystemOptions = {}): FileS
   const flock: FlockLibrary | null = options.pidFileLock === true ? null : loadFlock();
   return {
     open: async (path, mode) => new RealFileHandle(path, await open(path, nodeFlags[mode])),
-    readFile: async (path) => new Uint8Array(await readFile(path)),
+    readFile: async (path) => {
+      const buffer = await readFile(path);
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    },
     mapFile: async (path) => {
       const info = await stat(path);
       // mmap refuses empty files; an empty read needs no mapping.

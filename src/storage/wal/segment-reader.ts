@@ -74,6 +74,7 @@ export function scanSegment(
       throw damaged(path, offset, "is a second segment header");
     }
     chain = nextChain(chain, result.frame.crc);
+    assert(result.frame.frameBytes % frameAlignmentBytes === 0, "frames read back are aligned");
     records.push(record);
     offsets.push(offset);
     offset += result.frame.frameBytes;

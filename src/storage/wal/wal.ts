@@ -12,6 +12,7 @@ import { type MsgpackCodec, createMsgpackCodec } from "../../codec/index.ts";
 import { assert } from "../../lib/assert.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
 import type { Entry, HardState, SnapshotMetadata } from "../../raft/types.ts";
+import { makeDirectoryDurably } from "../fs/durable-directory.ts";
 import type { FileHandle, FileSystem } from "../fs/types.ts";
 import { type WalRecord, encodeRecords } from "./records.ts";
 import { parseSegmentFileName, segmentFileName, type SegmentName } from "./segment-name.ts";
@@ -96,14 +97,13 @@ export class Wal {
   static async create(options: WalOptions, metadata = new Uint8Array(0)): Promise<WalContents> {
     const full = fillOptions(options);
     checkOptions(full);
-    await full.fs.mkdirp(full.dir);
+    await makeDirectoryDurably(full.fs, full.dir);
     if (await Wal.exists(full.fs, full.dir)) {
       throw new Error(`Cannot create WAL in ${full.dir}: it already holds segments`);
     }
     const codec = createMsgpackCodec();
     const segment = { sequence: 1, firstIndex: 0, fileName: segmentFileName(1, 0) };
     const tail = await writeSegment(full, codec, { segment, chain: 0, metadata, hardState: null });
-    await full.fs.fsyncDir(posix.dirname(full.dir));
     const state = { segments: [segment], tail, lastIndex: 0, hardState: null, metadata };
     const wal = new Wal(full, state);
     return { wal, metadata, hardState: null, entries: [], snapshot: null, snapshots: [] };
@@ -155,13 +155,15 @@ export class Wal {
    * Appends entries, then the hard state, in one write; not durable until `sync`. Writing entry
    * i replaces any saved entries at i and beyond. Cuts a new segment when this one is full.
    * @throws {RangeError} when an entry is larger than a frame may be (nothing is written).
+   * @throws {AssertionError} when the entries are not consecutive or would leave a gap after the
+   * last index (save a snapshot's marker before the entries that follow it).
    * @throws {FileSystemError} when the write fails; the WAL then refuses every later call.
    */
   async save(hardState: HardState | null, entries: readonly Entry[]): Promise<void> {
     if (hardState === null && entries.length === 0) return;
     const records: WalRecord[] = entries.map((entry) => ({ type: "entry", entry }));
     if (hardState !== null) records.push({ type: "hardState", hardState });
-    checkEntries(entries);
+    checkEntries(entries, this.#lastIndex);
     await this.#exclusive(async () => {
       await this.#append(records);
       const last = entries.at(-1);
@@ -253,6 +255,8 @@ export class Wal {
     const tail = this.#tail;
     const frameBytesMax = this.#options.frameBytesMax;
     const encoded = encodeRecords(this.#codec, records, { chain: tail.chain, frameBytesMax });
+    assert(tail.offset % 8 === 0, "WAL frames start at 8-byte aligned offsets");
+    assert(encoded.bytes.byteLength % 8 === 0, "WAL frames are padded to 8 bytes");
     await tail.handle.write(encoded.bytes, tail.offset);
     tail.offset += encoded.bytes.byteLength;
     tail.chain = encoded.chain;
@@ -292,7 +296,11 @@ function checkOptions(options: Required<WalOptions>): void {
   }
 }
 
-function checkEntries(entries: readonly Entry[]): void {
+function checkEntries(entries: readonly Entry[], lastIndex: number): void {
+  const first = entries[0];
+  if (first === undefined) return;
+  assert(first.index >= 1, "entry indexes start at 1");
+  assert(first.index <= lastIndex + 1, `entry ${first.index} would leave a gap after ${lastIndex}`);
   for (let position = 1; position < entries.length; position++) {
     const previous = entries[position - 1];
     const entry = entries[position];
