@@ -47,16 +47,21 @@ export class Bitset {
     return this.#hash;
   }
 
-  /** A copy of the words, for `equalsWords`. */
-  snapshot(): Uint32Array {
-    return this.#words.slice();
+  /** How many 32-bit words hold the set. */
+  get wordCount(): number {
+    return this.#words.length;
   }
 
-  /** Tells whether this set equals the one `words` was snapshot from. */
-  equalsWords(words: Uint32Array): boolean {
-    if (words.length !== this.#words.length) return false;
-    for (let position = 0; position < words.length; position++) {
-      if (words[position] !== this.#words[position]) return false;
+  /** Copies the words into `target` from `offset` on. */
+  copyWordsTo(target: Uint32Array, offset: number): void {
+    assert(offset + this.#words.length <= target.length, "The copy target is too short");
+    target.set(this.#words, offset);
+  }
+
+  /** Tells whether the words stored in `source` at `offset` are this set's. */
+  equalsWordsAt(source: Uint32Array, offset: number): boolean {
+    for (let position = 0; position < this.#words.length; position++) {
+      if (source[offset + position] !== this.#words[position]) return false;
     }
     return true;
   }

@@ -6,8 +6,11 @@
 import { assert } from "../lib/assert.ts";
 import type { CheckOptions } from "./types.ts";
 
-/** The default step budget: enough for every history the recipe in RAFT.md §3 produces. */
-export const checkStepsDefault = 50_000_000;
+/**
+ * The default step budget: a few seconds of search, and a bound on the cache, which holds at
+ * most one configuration per step.
+ */
+export const checkStepsDefault = 10_000_000;
 
 /** How many steps pass between clock readings. */
 const clockIntervalSteps = 256;

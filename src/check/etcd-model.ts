@@ -10,11 +10,16 @@ import { unreachable } from "../lib/assert.ts";
 import { isIndeterminate } from "./types.ts";
 import type { Model, Operation, Outcome } from "./types.ts";
 
-/** One key-space request, in etcd v2 terms. */
+/**
+ * One key-space request, in etcd v2 terms: `create` is `PUT prevExist=false`, `update` is
+ * `PUT prevExist=true`, `compareAndSwap` is `PUT prevValue=…`, `compareAndDelete` is
+ * `DELETE prevValue=…`.
+ */
 export type EtcdInput =
   | { readonly kind: "get"; readonly key: string }
   | { readonly kind: "set"; readonly key: string; readonly value: string }
   | { readonly kind: "create"; readonly key: string; readonly value: string }
+  | { readonly kind: "update"; readonly key: string; readonly value: string }
   | {
       readonly kind: "compareAndSwap";
       readonly key: string;
@@ -90,6 +95,8 @@ export function stepEtcd(
       return outcome === "ok" ? [input.value] : [];
     case "create":
       return conditionalWrite(outcome, state === null, state, input.value, "exists");
+    case "update":
+      return conditionalWrite(outcome, state !== null, state, input.value);
     case "compareAndSwap":
       return conditionalWrite(outcome, state === input.prevValue, state, input.value);
     case "delete":
@@ -130,6 +137,7 @@ export function describeEtcdOperation(input: EtcdInput, output: Outcome<EtcdOutp
         return `${input.kind}(${key})`;
       case "set":
       case "create":
+      case "update":
         return `${input.kind}(${key}, ${JSON.stringify(input.value)})`;
       case "compareAndSwap":
         return `${input.kind}(${key}, ${JSON.stringify(input.prevValue)} → ${JSON.stringify(

@@ -59,7 +59,7 @@ class Search<S, I, O> {
   readonly #operations: readonly Operation<I, O>[];
   readonly #list: EventList;
   readonly #linearized: Bitset;
-  readonly #cache = new VisitedCache();
+  readonly #cache: VisitedCache;
   #current: StateSet<S>;
 
   constructor(model: Model<S, I, O>, operations: readonly Operation<I, O>[]) {
@@ -78,6 +78,7 @@ class Search<S, I, O> {
       operations.map(returnTimeOf),
     );
     this.#linearized = new Bitset(operations.length);
+    this.#cache = new VisitedCache(this.#linearized.wordCount);
     const initial = model.init();
     this.#current = stateSet([initial], [model.key(initial)]);
     this.longestPrefixStates = [this.#describeState(initial)];

@@ -16,6 +16,7 @@ const key = "/k";
 const get: EtcdInput = { kind: "get", key };
 const set = (value: string): EtcdInput => ({ kind: "set", key, value });
 const create = (value: string): EtcdInput => ({ kind: "create", key, value });
+const update = (value: string): EtcdInput => ({ kind: "update", key, value });
 const remove: EtcdInput = { kind: "delete", key };
 const compareAndSwap = (prevValue: string, value: string): EtcdInput => ({
   kind: "compareAndSwap",
@@ -58,6 +59,15 @@ describe("etcd v2 model semantics", () => {
     expect(after("x", create("a"), ok)).toEqual([]);
     expect(after("x", create("a"), exists)).toEqual(["x"]);
     expect(after(null, create("a"), exists)).toEqual([]);
+  });
+
+  test("update succeeds only on an existing key and otherwise fails with notFound", () => {
+    expect(after("x", update("a"), ok)).toEqual(["a"]);
+    expect(after(null, update("a"), ok)).toEqual([]);
+    expect(after(null, update("a"), notFound)).toEqual([null]);
+    expect(after("x", update("a"), notFound)).toEqual([]);
+    expect(after("x", update("a"), indeterminate)).toEqual(["x", "a"]);
+    expect(after(null, update("a"), indeterminate)).toEqual([null]);
   });
 
   test("compareAndSwap: ok on a match, compareFailed on a mismatch, notFound on absence", () => {

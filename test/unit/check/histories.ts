@@ -173,6 +173,7 @@ export const etcdWorkload: Workload<string | null, EtcdInput, EtcdOutput> = {
       { kind: "get", key },
       { kind: "set", key, value },
       { kind: "create", key, value },
+      { kind: "update", key, value },
       { kind: "compareAndSwap", key, prevValue, value },
       { kind: "delete", key },
       { kind: "compareAndDelete", key, prevValue },
@@ -203,6 +204,8 @@ function executeEtcd(
     case "create":
       if (state !== null) return { state, output: { outcome: "exists" } };
       return { state: input.value, output: { outcome: "ok" } };
+    case "update":
+      return state === null ? absent : { state: input.value, output: { outcome: "ok" } };
     case "compareAndSwap":
       if (state === null) return absent;
       if (state !== input.prevValue) return { state, output: { outcome: "compareFailed" } };

@@ -43,10 +43,13 @@ describe("the bitset", () => {
     first.set(69);
     second.set(69);
     expect(first.hash).not.toBe(second.hash);
-    expect(first.equalsWords(second.snapshot())).toBe(false);
+    const stored = new Uint32Array(6);
+    second.copyWordsTo(stored, 0);
+    expect(first.equalsWordsAt(stored, 0)).toBe(false);
     second.set(0);
     expect(first.hash).toBe(second.hash);
-    expect(first.equalsWords(second.snapshot())).toBe(true);
+    second.copyWordsTo(stored, 1);
+    expect(first.equalsWordsAt(stored, 1)).toBe(true);
     first.clear(69);
     expect(first.has(69)).toBe(false);
     expect(first.has(0)).toBe(true);
@@ -63,15 +66,21 @@ describe("the bitset", () => {
 
 describe("the visited cache", () => {
   test("confirms hits exactly, so colliding hashes never hide a configuration", () => {
-    const cache = new VisitedCache();
     const linearized = new Bitset(40);
+    const cache = new VisitedCache(linearized.wordCount);
     linearized.set(3);
     expect(cache.add(linearized, "state-a", 7)).toBe(true);
     expect(cache.add(linearized, "state-b", 7)).toBe(true);
     expect(cache.add(linearized, "state-a", 7)).toBe(false);
     linearized.set(39);
     expect(cache.add(linearized, "state-a", 7)).toBe(true);
-    expect(cache.count).toBe(3);
+    for (let position = 4; position < 39; position++) {
+      linearized.set(position);
+      expect(cache.add(linearized, "state-a", 7)).toBe(true);
+    }
+    linearized.clear(39);
+    expect(cache.add(linearized, "state-a", 7)).toBe(true);
+    expect(cache.count).toBe(39);
     expect(hashString("state-a")).not.toBe(hashString("state-b"));
   });
 });
