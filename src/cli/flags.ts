@@ -22,6 +22,8 @@ export interface FlagSpec {
   readonly defaultText: string;
   /** The help section the flag is listed under. */
   readonly group: string;
+  /** Listed as `-name`, the way the etcd 0.4 documentation writes it (both forms work). */
+  readonly singleDash?: boolean;
 }
 
 /** A flag value and where it came from. `rank` orders sources: a higher rank wins. */
@@ -170,7 +172,8 @@ function indexSpecs(specs: readonly FlagSpec[]): Map<string, FlagSpec> {
 }
 
 function renderFlag(spec: FlagSpec, prefixes: readonly string[]): string {
-  const names = [spec.name, ...(spec.aliases ?? [])].map((name) => `--${name}`).join(", ");
+  const dashes = spec.singleDash === true ? "-" : "--";
+  const names = [spec.name, ...(spec.aliases ?? [])].map((name) => dashes + name).join(", ");
   const head = spec.kind === "boolean" ? `  ${names}` : `  ${names} ${spec.valueHint}`;
   const environment = prefixes.map((prefix) => environmentName(prefix, spec.name)).join(", ");
   const details = [`      ${spec.description}`];

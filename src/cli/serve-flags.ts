@@ -122,7 +122,7 @@ const legacyFlags: FlagSpec[] = [
   text("peers", "<host:port,...>", "Peer addresses of the other members (names derived).", ""),
   text("peer-heartbeat-interval", "<ms>", "Same as --heartbeat-interval.", ""),
   text("peer-election-timeout", "<ms>", "Same as --election-timeout.", ""),
-].map((spec) => ({ ...spec, group: legacy }));
+].map((spec) => ({ ...spec, group: legacy, singleDash: true }));
 
 /** Help text for each limit; a `Record` so that a new limit cannot be added without a flag. */
 const limitDescriptions: Record<keyof Limits, string> = {

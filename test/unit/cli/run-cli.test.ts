@@ -58,7 +58,7 @@ describe("runCli", () => {
     expect(await runCli(["--help"], h.dependencies)).toBe(0);
     const text = h.stdout.join("\n");
     for (const flag of serveFlags) {
-      expect(text).toContain(`--${flag.name}`);
+      expect(text).toMatch(new RegExp(`^ {2}--?${flag.name}[ ,\n]`, "m"));
       expect(text).toContain(`CAIRN_${flag.name.toUpperCase().replaceAll("-", "_")}`);
     }
     expect(text).toContain("default http://127.0.0.1:4001");
