@@ -6,7 +6,8 @@
 #   scripts/bench-vs-etcd.sh                 # both targets, 10 s per workload
 #   BENCH_TARGETS=etcd BENCH_DURATION_S=5 scripts/bench-vs-etcd.sh
 #
-# Environment: BENCH_TARGETS ("etcd cairn"), BENCH_DURATION_S (10), BENCH_WARMUP_S (2),
+# Environment: BENCH_TARGETS ("etcd cairn"), BENCH_WORKLOADS ("put:64 get:64 put:1"; an op, a
+# client count and optionally ":quorum"), BENCH_DURATION_S (10), BENCH_WARMUP_S (2),
 # BENCH_KEYS (1000), BENCH_VALUE_BYTES (256), CAIRN_BIN (dist/cairn, built if missing),
 # ETCD_BIN (etcd on PATH; Debian's etcd-server is installed if missing).
 # Only the processes this script starts are stopped, by PID, when it exits.
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 bun="$root/node_modules/.bin/bun"
 targets=${BENCH_TARGETS:-"etcd cairn"}
+workloads=${BENCH_WORKLOADS:-"put:64 get:64 put:1"}
 duration_s=${BENCH_DURATION_S:-10}
 warmup_s=${BENCH_WARMUP_S:-2}
 keys=${BENCH_KEYS:-1000}
@@ -61,15 +63,16 @@ stop_server() {
 
 # Runs the three workloads against one endpoint, appending JSON lines to $results.
 run_workloads() {
-  local target=$1 endpoint=$2
-  local -a workloads=("put 64" "get 64" "put 1")
-  for workload in "${workloads[@]}"; do
-    read -r op clients <<<"$workload"
-    echo "  $target: $op, $clients clients, ${duration_s} s" >&2
+  local target=$1 endpoint=$2 workload op clients mode
+  for workload in $workloads; do
+    IFS=: read -r op clients mode <<<"$workload"
+    local -a extra=()
+    [ "$mode" = quorum ] && extra=(--quorum)
+    echo "  $target: $op, $clients clients${mode:+, $mode}, ${duration_s} s" >&2
     local report
     report=$("$bun" "$root/src/main.ts" bench --endpoints "$endpoint" --op "$op" \
       --clients "$clients" --duration-s "$duration_s" --warmup-s "$warmup_s" --keys "$keys" \
-      --value-bytes "$value_bytes" --json)
+      --value-bytes "$value_bytes" --json "${extra[@]}")
     printf '{"target":"%s","report":%s}\n' "$target" "$report" >>"$results"
   done
 }
@@ -127,6 +130,7 @@ bench_cairn() {
   stop_server "$pid"
 }
 
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "machine: $(nproc) cores; data dirs under $work" >&2
 for target in $targets; do
   case $target in
@@ -135,4 +139,7 @@ for target in $targets; do
     *) echo "unknown target $target (expected etcd or cairn)" >&2; exit 2 ;;
   esac
 done
+echo "$(nproc) cores; ${duration_s} s per workload after ${warmup_s} s warm-up; $keys keys;" \
+  "$value_bytes-byte values; load average at start: $load_at_start"
+echo
 "$bun" "$root/scripts/bench-table.ts" "$results"
