@@ -44,11 +44,15 @@ export interface Frame {
   readonly frameBytes: number;
 }
 
-/** The outcome of reading one frame at an offset; never throws for bad data. */
+/**
+ * The outcome of reading one frame at an offset; never throws for bad data. A truncated frame
+ * whose header is intact reports the bytes the header declares (`declaredBytes`), so a reader
+ * can tell what lies inside the torn frame from what follows it.
+ */
 export type FrameReadResult =
   | { readonly status: "ok"; readonly frame: Frame }
   | { readonly status: "end" }
-  | { readonly status: "truncated"; readonly reason: string }
+  | { readonly status: "truncated"; readonly reason: string; readonly declaredBytes?: number }
   | { readonly status: "corrupt"; readonly reason: string };
 
 /** Bytes a frame with a payload of `payloadBytes` occupies, padding included. */
@@ -123,14 +127,16 @@ export function readFrame(
   if (header.status !== "ok") return header;
   const total = frameBytesFor(header.payloadBytes);
   if (offset + total > bytes.byteLength) {
-    return { status: "truncated", reason: `the data ends inside a frame of ${total} bytes` };
+    const reason = `the data ends inside a frame of ${total} bytes`;
+    return { status: "truncated", reason, declaredBytes: total };
   }
   const payloadEnd = offset + frameHeaderBytes + header.payloadBytes;
   const payload = bytes.subarray(offset + frameHeaderBytes, payloadEnd);
   const crc = Bun.hash.crc32(payload, Bun.hash.crc32(bytes.subarray(offset, offset + 8)));
   if (crc !== header.crc) {
     if (containsZeroSector(bytes, offset, offset + total)) {
-      return { status: "truncated", reason: "a frame is cut short by zeroed sectors" };
+      const reason = "a frame is cut short by zeroed sectors";
+      return { status: "truncated", reason, declaredBytes: total };
     }
     return { status: "corrupt", reason: "the frame fails its checksum" };
   }

@@ -59,7 +59,8 @@ export function scanSegment(
       throw damaged(path, offset, problemOf(result.reason));
     }
     if (result.status === "truncated") {
-      checkTornTail({ bytes, offset, frameBytesMax, path, isLast: options.isLast });
+      const scanFrom = offset + (result.declaredBytes ?? frameAlignmentBytes);
+      checkTornTail({ bytes, offset, scanFrom, frameBytesMax, path, isLast: options.isLast });
       if (offset === 0) {
         throw damaged(path, offset, "is incomplete and the segment has no valid header");
       }
@@ -96,6 +97,8 @@ function problemOf(reason: string): string {
 function checkTornTail(options: {
   bytes: Uint8Array;
   offset: number;
+  /** Where frames after the torn one may start: past its declared end when its header is intact. */
+  scanFrom: number;
   frameBytesMax: number;
   path: string;
   isLast: boolean;
@@ -109,8 +112,9 @@ function checkTornTail(options: {
     });
   }
   // A torn write only ever loses the end of the data; valid records after the damage mean the
-  // damage is in data that was already synced.
-  for (let later = offset + frameAlignmentBytes; later < bytes.byteLength; later += 8) {
+  // damage is in data that was already synced. Bytes inside the torn frame are its payload and
+  // may look like anything, so the scan starts after it when its header says where it ends.
+  for (let later = options.scanFrom; later < bytes.byteLength; later += frameAlignmentBytes) {
     if (readFrame(bytes, later, frameBytesMax).status === "ok") {
       throw new WalCorruptionError({
         file: path,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { posix } from "node:path";
+import { RecordType, encodeFrame } from "../../../src/codec/index.ts";
 import { createPrng } from "../../../src/lib/prng.ts";
 import type { HardState } from "../../../src/raft/types.ts";
 import type { SimulatedFileSystem } from "../../../src/storage/fs/index.ts";
@@ -100,6 +101,24 @@ describe("Wal", () => {
       const again = await Wal.open(options(disk));
       expect(again.entries.at(-1)).toEqual(entry(opened.wal.lastIndex, 2));
     }
+  });
+
+  test("a torn record whose data holds valid-looking frames is still a torn tail", async () => {
+    const fs = await preparedDisk();
+    const { wal } = await Wal.create(options(fs));
+    await wal.save(state(1, 1), entries(1, 2));
+    await wal.sync();
+    const inner = encodeFrame(RecordType.entry, new Uint8Array(40), frameBytesMax);
+    const data = new Uint8Array(8 * (inner.byteLength + 8));
+    for (let shift = 0; shift < 8; shift++) {
+      data.set(inner, shift * (inner.byteLength + 8) + shift);
+    }
+    await wal.save(null, [{ index: 3, term: 1, type: 0, data }]);
+    const name = await lastSegment(fs);
+    const disk = await copyDir(fs, walDir, (file, bytes) =>
+      file === name ? bytes.slice(0, bytes.byteLength - 4) : bytes,
+    );
+    expect((await Wal.open(options(disk))).entries).toEqual(entries(1, 2));
   });
 
   test("zeroed sectors at the tail are repaired and a .broken copy is kept", async () => {
