@@ -16,7 +16,7 @@ const tuning = "Tuning";
 const legacy = "etcd 0.4 flags (mapped onto the flags above)";
 const limitsGroup = "Limits (every queue, buffer and size has one)";
 
-const memberFlags: FlagSpec[] = (
+const memberFlags: readonly FlagSpec[] = (
   [
     text("name", "<name>", "Human-readable name of this member.", `"${configDefaults.name}"`),
     text(
@@ -60,7 +60,7 @@ const memberFlags: FlagSpec[] = (
   ] satisfies FlagSpec[]
 ).map((spec) => ({ ...spec, group: member }));
 
-const clusterFlags: FlagSpec[] = [
+const clusterFlags: readonly FlagSpec[] = [
   text(
     "initial-cluster",
     "<name=url,...>",
@@ -81,7 +81,7 @@ const clusterFlags: FlagSpec[] = [
   ),
 ].map((spec) => ({ ...spec, group: cluster }));
 
-const tuningFlags: FlagSpec[] = [
+const tuningFlags: readonly FlagSpec[] = [
   text("heartbeat-interval", "<ms>", "Time between leader heartbeats.", "100"),
   text(
     "election-timeout",
@@ -104,7 +104,7 @@ const tuningFlags: FlagSpec[] = [
   text("log-level", "<level>", "debug, info, warn or error.", configDefaults.logLevel),
 ].map((spec) => ({ ...spec, group: tuning }));
 
-const legacyFlags: FlagSpec[] = [
+const legacyFlags: readonly FlagSpec[] = [
   text("addr", "<host:port>", "Client address: listen on and advertise http://host:port.", ""),
   text(
     "bind-addr",
@@ -143,15 +143,17 @@ const limitDescriptions: Record<keyof Limits, string> = {
 /** The flag name of each limit: its key in kebab-case, except etcd's `--snapshot-count`. */
 export const limitFlagNames: Readonly<Record<keyof Limits, string>> = limitFlagNameTable();
 
-const limitFlags: FlagSpec[] = (Object.keys(limitDescriptions) as (keyof Limits)[]).map((key) => ({
-  name: limitFlagNames[key],
-  ...(key === "snapshotEntries" ? { aliases: ["snapshot-entries"] } : {}),
-  kind: "string",
-  valueHint: "<n>",
-  description: limitDescriptions[key],
-  defaultText: String(defaultLimits[key]),
-  group: limitsGroup,
-}));
+const limitFlags: readonly FlagSpec[] = (Object.keys(limitDescriptions) as (keyof Limits)[]).map(
+  (key) => ({
+    name: limitFlagNames[key],
+    ...(key === "snapshotEntries" ? { aliases: ["snapshot-entries"] } : {}),
+    kind: "string",
+    valueHint: "<n>",
+    description: limitDescriptions[key],
+    defaultText: String(defaultLimits[key]),
+    group: limitsGroup,
+  }),
+);
 
 /** Every flag of `cairn serve`, in help order. */
 export const serveFlags: readonly FlagSpec[] = [
