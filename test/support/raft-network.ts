@@ -165,7 +165,10 @@ export class RaftNetwork {
       const ready = member.node.ready();
       member.readys.push(ready);
       persistReady(member, ready);
-      for (const message of ready.messages) this.#enqueue(message);
+      for (const message of ready.messages) {
+        if (message.to === id) throw new Error(`Member ${id} sent ${message.type} to itself`);
+        this.#enqueue(message);
+      }
       applyReady(member, ready);
       member.node.advance();
     }
@@ -184,7 +187,36 @@ export class RaftNetwork {
     this.delivered.push(message);
     receiver.node.step(message);
     this.process(message.to);
+    // Like a real transport, report the fate of every snapshot to its sender.
+    if (message.type === "MsgSnap") this.#reportSnapshot(message, true);
     return true;
+  }
+
+  /** Loses the queued message at `position`, as a faulty network would. */
+  dropAt(position: number): void {
+    const [message] = this.queue.splice(position, 1);
+    if (message?.type === "MsgSnap") this.#reportSnapshot(message, false);
+  }
+
+  /** Loses every queued message addressed to `id` (e.g. when it crashes). */
+  dropTo(id: MemberId): void {
+    for (let position = this.queue.length - 1; position >= 0; position--) {
+      if (this.queue[position]?.to === id) this.dropAt(position);
+    }
+  }
+
+  #reportSnapshot(message: Message, delivered: boolean): void {
+    const sender = this.members.get(message.from);
+    if (sender === undefined) return;
+    sender.node.reportSnapshot(message.to, delivered);
+  }
+
+  /** Delivers the queued message at `position` (out of order); false if there is none. */
+  deliverAt(position: number): boolean {
+    const [message] = this.queue.splice(position, 1);
+    if (message === undefined) return false;
+    this.queue.unshift(message);
+    return this.deliverOne();
   }
 
   /** Runs until no Ready and no message is pending. */
@@ -249,12 +281,13 @@ export class RaftNetwork {
   }
 
   #enqueue(message: Message): void {
-    if (message.from === message.to) throw new Error(`Self-addressed ${message.type} sent`);
-    if (this.#ignored.has(message.type)) return;
     const rate = this.#dropRates.get(`${message.from}-${message.to}`) ?? 0;
-    if (rate > 0 && (rate >= 1 || this.#prng.chance(rate))) return;
-    const delivered = this.hook === null ? message : this.hook(message);
+    const lost = rate > 0 && (rate >= 1 || this.#prng.chance(rate));
+    let delivered: Message | null = message;
+    if (this.#ignored.has(message.type) || lost) delivered = null;
+    else if (this.hook !== null) delivered = this.hook(message);
     if (delivered !== null) this.queue.push(delivered);
+    else if (message.type === "MsgSnap") this.#reportSnapshot(message, false);
   }
 }
 

@@ -12,7 +12,7 @@ import type { HttpDeps } from "../deps.ts";
 import { type FormValues, parseFormInto } from "../form.ts";
 import { readFormBody } from "../request-body.ts";
 import { decodePath, splitRequestUrl } from "../request-target.ts";
-import { corsHeaders, keysAllow, methodNotAllowedResponse } from "../responses.ts";
+import { keyResponseHeaders, keysAllow, methodNotAllowedResponse } from "../responses.ts";
 import { eventJson } from "./event-json.ts";
 import {
   type KeyMethod,
@@ -101,17 +101,10 @@ function throwIfFormError(error: string | null): void {
 function eventResponse(deps: HttpDeps, event: StoreEvent, noValueOnSuccess: boolean): Response {
   const { node } = deps;
   const body = eventJson(event, node.clock.wallMs(), noValueOnSuccess);
-  const status = node.status();
+  const { clusterId, raftIndex, raftTerm } = node.status();
   return new Response(body, {
     status: isCreated(event) ? 201 : 200,
-    headers: {
-      ...corsHeaders,
-      "Content-Type": "application/json",
-      "X-Etcd-Cluster-Id": status.clusterId,
-      "X-Etcd-Index": String(event.index),
-      "X-Raft-Index": String(status.raftIndex),
-      "X-Raft-Term": String(status.raftTerm),
-    },
+    headers: keyResponseHeaders({ clusterId, etcdIndex: event.index, raftIndex, raftTerm }),
   });
 }
 
@@ -134,16 +127,9 @@ function openWatch(
     encode: (event) => eventJson(event, node.clock.wallMs(), false),
     signal: request.signal,
   });
-  const status = node.status();
+  const { clusterId, raftIndex, raftTerm } = node.status();
   return new Response(body, {
     status: 200,
-    headers: {
-      ...corsHeaders,
-      "Content-Type": "application/json",
-      "X-Etcd-Cluster-Id": status.clusterId,
-      "X-Etcd-Index": String(watcher.startIndex),
-      "X-Raft-Index": String(status.raftIndex),
-      "X-Raft-Term": String(status.raftTerm),
-    },
+    headers: keyResponseHeaders({ clusterId, etcdIndex: watcher.startIndex, raftIndex, raftTerm }),
   });
 }

@@ -54,7 +54,8 @@ export function parseKeyParameters(method: KeyMethod, values: FormValues): KeyPa
   if (refresh && ttlSeconds === null) {
     throw requestError(ErrorCode.refreshTtlRequired, "No TTL value set");
   }
-  const consistent = lenientBoolean(values.get("consistent"));
+  // etcd 3.4 ignores `consistent` (any value); cairn makes a true one linearizable (DESIGN.md).
+  const consistent = isGoTrue(values.get("consistent"));
   return {
     value, dir, prevValue, prevIndex, waitIndex, ttlSeconds, prevExist, refresh,
     recursive, sorted, wait, quorum, stream, noValueOnSuccess, consistent,
@@ -178,9 +179,15 @@ function readChecked(values: FormValues, name: KeyParameterName): string | null 
 
 function readBoolean(values: FormValues, name: KeyParameterName): boolean | null {
   const text = readChecked(values, name);
-  if (text === null) return null;
-  return text === "1" || text === "t" || text === "T" || text === "true" || text === "True" ||
-    text === "TRUE";
+  return text === null ? null : isGoTrue(text);
+}
+
+/** Whether Go's `strconv.ParseBool` reads `text` as true. */
+function isGoTrue(text: string | undefined): boolean {
+  return (
+    text === "true" || text === "1" || text === "t" || text === "T" || text === "TRUE" ||
+    text === "True"
+  );
 }
 
 function readUnsigned(values: FormValues, name: "prevIndex" | "waitIndex"): number {
@@ -198,12 +205,6 @@ function unsignedValue(text: string, name: "prevIndex" | "waitIndex" | "ttl"): n
     throw fromParameterError(checker.error);
   }
   return Number(digits);
-}
-
-/** `consistent` was never validated by etcd; cairn honours it when Go would read it as true. */
-function lenientBoolean(text: string | undefined): boolean {
-  return text === "1" || text === "t" || text === "T" || text === "true" || text === "True" ||
-    text === "TRUE";
 }
 
 /** TTLs whose deadline Go cannot represent leave the node permanent, as etcd 3.4 does. */
