@@ -34,8 +34,13 @@ export interface EncodedRecords {
 
 /** Continues the CRC chain with the CRC of the next frame. */
 export function nextChain(chain: number, frameCrc: number): number {
-  const word = new Uint8Array(4);
-  new DataView(word.buffer).setUint32(0, frameCrc, true);
+  assert(frameCrc >>> 0 === frameCrc, "a frame CRC is an unsigned 32-bit value");
+  const word = Uint8Array.of(
+    frameCrc & 0xff,
+    (frameCrc >>> 8) & 0xff,
+    (frameCrc >>> 16) & 0xff,
+    frameCrc >>> 24,
+  );
   return Bun.hash.crc32(word, chain);
 }
 

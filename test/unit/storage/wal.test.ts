@@ -43,6 +43,18 @@ describe("Wal", () => {
     expect(opened.wal.segmentFileNames).toEqual(wal.segmentFileNames);
   });
 
+  test("save issues one write however many entries it carries", async () => {
+    const fs = await preparedDisk();
+    const { wal } = await Wal.create(options(fs));
+    let writes = 0;
+    fs.setFaultHook((operation) => {
+      if (operation === "write") writes += 1;
+      return null;
+    });
+    await wal.save(state(1, 0), entries(1, 500));
+    expect(writes).toBe(1);
+  });
+
   test("a cut segment is named after its sequence and the next index", async () => {
     const fs = await preparedDisk();
     const { wal } = await Wal.create(options(fs, 100));
