@@ -127,7 +127,8 @@ export class Wal {
     const wal = new Wal(full, {
       segments: [...read.segments],
       tail,
-      lastIndex: Math.max(read.lastIndex, last.firstIndex - 1),
+      // With no entry or marker left (all released), the last segment's name is all we know.
+      lastIndex: state.base === null ? Math.max(0, last.firstIndex - 1) : read.lastIndex,
       hardState: state.hardState,
       metadata: state.metadata,
     });

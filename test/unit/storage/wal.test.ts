@@ -79,6 +79,18 @@ describe("Wal", () => {
     expect(opened.wal.lastIndex).toBe(8);
   });
 
+  test("a truncation below the last segment's first index lowers the last index", async () => {
+    const fs = await preparedDisk();
+    const { wal } = await Wal.create(options(fs, 300));
+    for (let index = 1; index <= 20; index += 5) await wal.save(null, entries(index, index + 4));
+    expect(wal.segmentFileNames.length).toBeGreaterThan(2);
+    await wal.save(state(2, 3), [entry(4, 2)]);
+    await wal.sync();
+    const opened = await Wal.open(options(fs, 300));
+    expect(opened.wal.lastIndex).toBe(4);
+    expect(opened.entries).toEqual([...entries(1, 3), entry(4, 2)]);
+  });
+
   test("saves after reopening continue the log and the checksum chain", async () => {
     const fs = await preparedDisk();
     const first = await Wal.create(options(fs, 500));
