@@ -77,18 +77,19 @@ export class EtcdClient {
       sorted: options.sorted,
       quorum: options.quorum,
     });
-    return this.#key("GET", key, { query }, options);
+    return this.#key("GET", key, { query }, options, this.#timeout(options));
   }
 
   /** Sets a key, creating or replacing it (`action: "set"`). */
   async set(key: string, value: string, options: TtlOptions = {}): Promise<EtcdResult> {
-    return this.#key("PUT", key, { form: withTtl({ value }, options) }, options);
+    const form = withTtl({ value }, options);
+    return this.#key("PUT", key, { form }, options, this.#timeout(options));
   }
 
   /** Creates a key that must not exist (`prevExist=false`); error 105 if it does. */
   async create(key: string, value: string, options: TtlOptions = {}): Promise<EtcdResult> {
     const form = withTtl({ value, prevExist: "false" }, options);
-    return this.#key("PUT", key, { form }, options);
+    return this.#key("PUT", key, { form }, options, this.#timeout(options));
   }
 
   /** Creates an in-order key under `directory` (POST); its name is the zero-padded index. */
@@ -97,19 +98,20 @@ export class EtcdClient {
     value: string,
     options: TtlOptions = {},
   ): Promise<EtcdResult> {
-    return this.#key("POST", directory, { form: withTtl({ value }, options) }, options);
+    const form = withTtl({ value }, options);
+    return this.#key("POST", directory, { form }, options, this.#timeout(options));
   }
 
   /** Updates a key that must exist (`prevExist=true`); error 100 if it does not. */
   async update(key: string, value: string, options: TtlOptions = {}): Promise<EtcdResult> {
     const form = withTtl({ value, prevExist: "true" }, options);
-    return this.#key("PUT", key, { form }, options);
+    return this.#key("PUT", key, { form }, options, this.#timeout(options));
   }
 
   /** Changes only the TTL of an existing key or directory, without waking watchers. */
   async refresh(key: string, ttl: number, options: CallOptions = {}): Promise<EtcdResult> {
     const form = new URLSearchParams({ ttl: String(ttl), refresh: "true", prevExist: "true" });
-    return this.#key("PUT", key, { form }, options);
+    return this.#key("PUT", key, { form }, options, this.#timeout(options));
   }
 
   /**
@@ -122,7 +124,7 @@ export class EtcdClient {
     options: TtlOptions & Conditions,
   ): Promise<EtcdResult> {
     const form = withTtl({ value, ...conditions(options) }, options);
-    return this.#key("PUT", key, { form }, options);
+    return this.#key("PUT", key, { form }, options, this.#timeout(options));
   }
 
   /** Deletes a key; `dir` deletes an empty directory, `recursive` a whole subtree. */
@@ -131,7 +133,7 @@ export class EtcdClient {
     options: CallOptions & { dir?: boolean; recursive?: boolean } = {},
   ): Promise<EtcdResult> {
     const query = flags({ dir: options.dir, recursive: options.recursive });
-    return this.#key("DELETE", key, { query }, options);
+    return this.#key("DELETE", key, { query }, options, this.#timeout(options));
   }
 
   /**
@@ -140,13 +142,13 @@ export class EtcdClient {
    */
   async compareAndDelete(key: string, options: CallOptions & Conditions): Promise<EtcdResult> {
     const query = new URLSearchParams(conditions(options));
-    return this.#key("DELETE", key, { query }, options);
+    return this.#key("DELETE", key, { query }, options, this.#timeout(options));
   }
 
   /** Creates a directory that must not exist (`dir=true&prevExist=false`), like `etcdctl mkdir`. */
   async mkdir(key: string, options: TtlOptions = {}): Promise<EtcdResult> {
     const form = withTtl({ dir: "true", prevExist: "false" }, options);
-    return this.#key("PUT", key, { form }, options);
+    return this.#key("PUT", key, { form }, options, this.#timeout(options));
   }
 
   /**
@@ -218,7 +220,8 @@ export class EtcdClient {
     key: string,
     parameters: { query?: URLSearchParams; form?: URLSearchParams },
     options: CallOptions,
-    timeoutMs: number | undefined = options.timeoutMs ?? this.#timeoutMs,
+    /** Explicit because watches have no timeout unless the caller gives one. */
+    timeoutMs: number | undefined,
   ): Promise<EtcdResult> {
     const sent = await this.#send({
       method,
@@ -237,10 +240,14 @@ export class EtcdClient {
       method: "GET",
       path,
       idempotent: true,
-      timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+      timeoutMs: this.#timeout(options),
       signal: options.signal,
     });
     return readJson(sent);
+  }
+
+  #timeout(options: CallOptions): number {
+    return options.timeoutMs ?? this.#timeoutMs;
   }
 
   #send(request: HttpRequest): Promise<HttpResponse> {

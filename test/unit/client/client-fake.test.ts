@@ -65,6 +65,9 @@ function answer(url: URL): Response | Promise<Response> {
   }
   if (url.pathname === "/v2/keys/stream") return streamResponse();
   if (url.pathname === "/v2/keys/slow") return new Promise(() => undefined);
+  if (url.pathname === "/v2/keys/later") {
+    return new Promise((resolve) => setTimeout(() => resolve(event("set")), 300));
+  }
   if (url.pathname.startsWith("/nowhere"))
     return new Response("404 page not found\n", { status: 404 });
   if (url.pathname === "/version")
@@ -219,6 +222,15 @@ describe("EtcdClient failures", () => {
     const error = await client.get("/slow").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(EtcdTimeoutError);
     expect(seen.length - before).toBe(1);
+  });
+
+  test("a watch outlives the client's default timeout", async () => {
+    const client = new EtcdClient({ endpoints: [endpoint], timeoutMs: 100 });
+    expect((await client.watch("/later")).action).toBe("set");
+    await expect(client.get("/later")).rejects.toBeInstanceOf(EtcdTimeoutError);
+    await expect(client.watch("/later", { timeoutMs: 50 })).rejects.toBeInstanceOf(
+      EtcdTimeoutError,
+    );
   });
 
   test("the caller's signal cancels a watch", async () => {
