@@ -37,7 +37,8 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
   assert(data.byteLength >= headerBytes, `Conf change of ${data.byteLength} bytes is truncated`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const code = view.getUint8(0);
-  const type = code === 1 ? "addVoter" : code === 2 ? "addLearner" : code === 3 ? "removeNode" : null;
+  const types = ["addVoter", "addLearner", "removeNode"] as const;
+  const type = types[code - 1] ?? null;
   assert(type !== null, `Unknown conf change type ${code}`);
   const nodeId = view.getBigUint64(1, false);
   assert(nodeId > 0n, "Conf change names member 0");

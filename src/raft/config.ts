@@ -64,7 +64,7 @@ export function resolveConfig(config: RaftConfig): ResolvedRaftConfig {
   assert(config.maxSizePerMsgBytes >= 0, "maxSizePerMsgBytes must not be negative");
   assert(config.maxInflightMsgs >= 1, "maxInflightMsgs must be at least 1");
   assert(config.maxUncommittedEntriesBytes > 0, "maxUncommittedEntriesBytes must be positive");
-  assert(config.maxCommittedSizePerReadyBytes > 0, "maxCommittedSizePerReadyBytes must be positive");
+  assert(config.maxCommittedSizePerReadyBytes > 0, "maxCommittedSizePerReadyBytes must be > 0");
   const resolved: ResolvedRaftConfig = {
     id: config.id,
     electionTicks: config.electionTicks,

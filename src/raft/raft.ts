@@ -312,7 +312,11 @@ export class Raft {
   step(message: Message): void {
     assert(message.to === this.id, `Message for ${message.to} delivered to ${this.id}`);
     if (message.term === 0) {
-      assert(isForwardedRequest(message), `${message.type} from ${message.from} has term 0`);
+      if (!isForwardedRequest(message)) {
+        // Only forwarded requests travel without a term; anything else is malformed.
+        this.#logger.warn("raft.message.no-term", { type: message.type });
+        return;
+      }
     } else if (message.term > this.term) {
       if (!this.#stepHigherTerm(message)) return;
     } else if (message.term < this.term) {
@@ -372,12 +376,10 @@ export class Raft {
   #stepFollower(message: Message): void {
     switch (message.type) {
       case "MsgProp":
-        if (this.lead === noMember) return;
-        this.#send({ ...message, to: this.lead, term: 0 });
-        return;
       case "MsgReadIndex":
       case "MsgTransferLeader":
-        if (this.lead === noMember) return;
+        // Forward to the leader, keeping `from` (who asked); never back to where it came from.
+        if (this.lead === noMember || this.lead === message.from) return;
         this.#send({ ...message, to: this.lead, term: 0 });
         return;
       case "MsgApp":
@@ -435,7 +437,8 @@ export class Raft {
       this.#sendAfterAppend(appendResponse(this.id, message.from, this.term, log.committed));
       return;
     }
-    const lastNew = log.maybeAppend(message.index, message.logTerm, message.commit, message.entries);
+    const { index, logTerm, commit, entries } = message;
+    const lastNew = log.maybeAppend(index, logTerm, commit, entries);
     if (lastNew !== null) {
       this.#sendAfterAppend(appendResponse(this.id, message.from, this.term, lastNew));
       return;

@@ -52,7 +52,7 @@ describe("§5.1 terms", () => {
     expect(target.node.status().vote).toBe(0n);
   });
 
-  test("§5.1 a stale leader's append is answered with the newer term (PreVote/CheckQuorum)", () => {
+  test("§5.1 a stale leader's append is answered with the newer term", () => {
     const target = fixture(1n, {
       hardState: { term: 3, vote: 0n, commit: 0 },
       config: { checkQuorum: true },
