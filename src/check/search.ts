@@ -23,14 +23,17 @@ interface StateSet<S> {
 }
 
 /**
- * Checks one partition against `model`, spending steps from `budget`.
+ * Checks one partition against `model`, spending steps from `budget`. The result numbers the
+ * operations in call order (`PartitionResult.operations`).
  * @throws {AssertionError} when an operation's times are malformed.
  */
 export function checkPartition<S, I, O>(
   model: Model<S, I, O>,
-  operations: readonly Operation<I, O>[],
+  partition: readonly Operation<I, O>[],
   budget: Budget,
 ): PartitionResult<I, O> {
+  // Numbering operations in call order keeps the bitset window (and the cache) small.
+  const operations = [...partition].sort((first, second) => first.callTime - second.callTime);
   const search = new Search(model, operations);
   const stepsBefore = budget.stepsUsed;
   const result = search.run(budget);
@@ -54,6 +57,12 @@ class Search<S, I, O> {
   readonly stackOperations: number[] = [];
   longestPrefix: readonly number[] = [];
   longestPrefixStates: readonly string[] = [];
+  /**
+   * The deepest stack seen. It is copied out only when the search is about to leave it (or
+   * ends), not every time it grows, which would cost O(n²) on a long linearizable partition.
+   */
+  #longestLength = 0;
+  #longestPending = false;
   readonly #stackStates: StateSet<S>[] = [];
   readonly #model: Model<S, I, O>;
   readonly #operations: readonly Operation<I, O>[];
@@ -78,13 +87,19 @@ class Search<S, I, O> {
       operations.map(returnTimeOf),
     );
     this.#linearized = new Bitset(operations.length);
-    this.#cache = new VisitedCache(this.#linearized.wordCount);
+    this.#cache = new VisitedCache();
     const initial = model.init();
     this.#current = stateSet([initial], [model.key(initial)]);
     this.longestPrefixStates = [this.#describeState(initial)];
   }
 
   run(budget: Budget): Verdict {
+    const verdict = this.#walk(budget);
+    this.#recordLongest();
+    return verdict;
+  }
+
+  #walk(budget: Budget): Verdict {
     let event = this.#list.next(this.#list.head);
     while (!this.#list.empty()) {
       if (!budget.spend()) return "unknown";
@@ -119,11 +134,20 @@ class Search<S, I, O> {
     this.#stackStates.push(this.#current);
     this.#current = next;
     this.#list.lift(operation);
-    if (this.stackOperations.length > this.longestPrefix.length) {
-      this.longestPrefix = [...this.stackOperations];
-      this.longestPrefixStates = next.states.map((state) => this.#describeState(state));
+    if (this.stackOperations.length > this.#longestLength) {
+      this.#longestLength = this.stackOperations.length;
+      this.#longestPending = true;
     }
     return true;
+  }
+
+  /** Copies out the deepest stack if the current one is it and it was not copied yet. */
+  #recordLongest(): void {
+    if (!this.#longestPending) return;
+    assert(this.stackOperations.length === this.#longestLength, "The deepest stack was left");
+    this.longestPrefix = [...this.stackOperations];
+    this.longestPrefixStates = this.#current.states.map((state) => this.#describeState(state));
+    this.#longestPending = false;
   }
 
   #describeState(state: S): string {
@@ -132,6 +156,7 @@ class Search<S, I, O> {
 
   /** Undoes the latest linearization; returns its call event, or `listEnd` if none is left. */
   #backtrack(): number {
+    this.#recordLongest();
     const operation = this.stackOperations.pop();
     const states = this.#stackStates.pop();
     if (operation === undefined || states === undefined) return listEnd;

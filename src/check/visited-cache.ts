@@ -3,8 +3,8 @@
  * Lowe's memoisation cache for the Wing–Gong search: the configurations (set of linearized
  * operations, set of possible model states) already explored. Lookups start from the bitset's
  * running hash and a precomputed hash of the state key, so a miss costs O(1); a hit is confirmed
- * by exact comparison, so a hash collision can never prune a branch wrongly. Bitsets are copied
- * into one growing word pool rather than allocated one by one.
+ * by exact comparison, so a hash collision can never prune a branch wrongly. Each bitset is
+ * stored as its window (see `Bitset.lowWord`) in one growing word pool.
  */
 import { assert } from "../lib/assert.ts";
 import type { Bitset } from "./bitset.ts";
@@ -14,14 +14,9 @@ export class VisitedCache {
   /** Entry numbers by hash: one, or several when hashes collide. */
   readonly #buckets = new Map<number, number | number[]>();
   readonly #statesKeys: string[] = [];
-  readonly #wordCount: number;
-  #pool: Uint32Array;
-
-  constructor(wordCount: number) {
-    assert(Number.isInteger(wordCount) && wordCount >= 0, "A word count must be a natural number");
-    this.#wordCount = wordCount;
-    this.#pool = new Uint32Array(Math.max(64, 64 * wordCount));
-  }
+  readonly #lowWords: number[] = [];
+  readonly #offsets: number[] = [0];
+  #pool = new Uint32Array(1024);
 
   /** How many configurations are stored. */
   get count(): number {
@@ -33,7 +28,6 @@ export class VisitedCache {
    * `statesHash` must be `hashString(statesKey)`.
    */
   add(linearized: Bitset, statesKey: string, statesHash: number): boolean {
-    assert(linearized.wordCount === this.#wordCount, "A bitset does not fit this cache");
     const bucketKey = (linearized.hash ^ Math.imul(statesHash, 0x9e3779b1)) >>> 0;
     const bucket = this.#buckets.get(bucketKey);
     if (bucket !== undefined) {
@@ -51,19 +45,26 @@ export class VisitedCache {
 
   #matches(entry: number, linearized: Bitset, statesKey: string): boolean {
     if (this.#statesKeys[entry] !== statesKey) return false;
-    return linearized.equalsWordsAt(this.#pool, entry * this.#wordCount);
+    const offset = this.#offsets[entry] ?? 0;
+    const length = (this.#offsets[entry + 1] ?? 0) - offset;
+    const lowWord = this.#lowWords[entry] ?? -1;
+    return linearized.equalsWindowAt(this.#pool, offset, lowWord, length);
   }
 
   #store(linearized: Bitset, statesKey: string): number {
     const entry = this.#statesKeys.length;
-    const end = (entry + 1) * this.#wordCount;
+    const offset = this.#offsets[entry] ?? 0;
+    const end = offset + linearized.highWord() + 1 - linearized.lowWord;
+    assert(end >= offset, "A bitset window cannot have a negative length");
     if (end > this.#pool.length) {
       const grown = new Uint32Array(Math.max(end, 2 * this.#pool.length));
       grown.set(this.#pool);
       this.#pool = grown;
     }
-    linearized.copyWordsTo(this.#pool, entry * this.#wordCount);
+    linearized.copyWindowTo(this.#pool, offset);
     this.#statesKeys.push(statesKey);
+    this.#lowWords.push(linearized.lowWord);
+    this.#offsets.push(end);
     return entry;
   }
 }

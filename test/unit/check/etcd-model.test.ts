@@ -118,6 +118,17 @@ function operation(
 }
 
 describe("etcd histories", () => {
+  test("partitions are per key, and gets that observed nothing are dropped", () => {
+    const first = operation(0, 10, set("a"), ok);
+    const lost = operation(0, 10, { kind: "get", key: "/other" }, indeterminate);
+    const third = operation(0, 10, { kind: "set", key: "/third", value: "b" }, ok);
+    const fourth = operation(20, 30, get, value("a"));
+    const history = [first, lost, third, fourth];
+    const partitions = etcdModel.partition?.(history) ?? [];
+    expect(partitions).toEqual([[first, fourth], [third]]);
+    expect(checkOperations(etcdModel, history).result).toBe("ok");
+  });
+
   test("a CAS chain with a concurrent create that lost", () => {
     const history = [
       operation(0, 10, create("a"), ok),

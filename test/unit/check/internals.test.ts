@@ -44,15 +44,36 @@ describe("the bitset", () => {
     second.set(69);
     expect(first.hash).not.toBe(second.hash);
     const stored = new Uint32Array(6);
-    second.copyWordsTo(stored, 0);
-    expect(first.equalsWordsAt(stored, 0)).toBe(false);
+    second.copyWindowTo(stored, 0);
+    expect(second.lowWord).toBe(0);
+    expect(second.highWord()).toBe(2);
+    expect(first.equalsWindowAt(stored, 0, 0, 3)).toBe(false);
     second.set(0);
     expect(first.hash).toBe(second.hash);
-    second.copyWordsTo(stored, 1);
-    expect(first.equalsWordsAt(stored, 1)).toBe(true);
+    second.copyWindowTo(stored, 1);
+    expect(first.equalsWindowAt(stored, 1, 0, 3)).toBe(true);
     first.clear(69);
     expect(first.has(69)).toBe(false);
     expect(first.has(0)).toBe(true);
+  });
+
+  test("the window skips full words at the front and empty words at the back", () => {
+    const bits = new Bitset(200);
+    for (let position = 0; position < 70; position++) bits.set(position);
+    expect([bits.lowWord, bits.highWord()]).toEqual([2, 2]);
+    bits.set(130);
+    expect([bits.lowWord, bits.highWord()]).toEqual([2, 4]);
+    bits.clear(130);
+    expect([bits.lowWord, bits.highWord()]).toEqual([2, 2]);
+    bits.clear(3);
+    expect([bits.lowWord, bits.highWord()]).toEqual([0, 2]);
+    for (let position = 70; position < 96; position++) bits.set(position);
+    bits.set(3);
+    expect([bits.lowWord, bits.highWord()]).toEqual([3, 2]);
+    const stored = new Uint32Array(1);
+    bits.copyWindowTo(stored, 0);
+    expect(bits.equalsWindowAt(stored, 0, 3, 0)).toBe(true);
+    expect(bits.equalsWindowAt(stored, 0, 2, 0)).toBe(false);
   });
 
   test("setting a set bit or reaching outside is a programming error", () => {
@@ -67,7 +88,7 @@ describe("the bitset", () => {
 describe("the visited cache", () => {
   test("confirms hits exactly, so colliding hashes never hide a configuration", () => {
     const linearized = new Bitset(40);
-    const cache = new VisitedCache(linearized.wordCount);
+    const cache = new VisitedCache();
     linearized.set(3);
     expect(cache.add(linearized, "state-a", 7)).toBe(true);
     expect(cache.add(linearized, "state-b", 7)).toBe(true);
