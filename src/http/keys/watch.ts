@@ -109,7 +109,14 @@ class WatchDelivery {
   #deliver(event: StoreEvent): void {
     const controller = this.#controller;
     if (this.#finished || controller === null) return;
-    controller.enqueue(textEncoder.encode(this.#options.encode(event)));
+    try {
+      controller.enqueue(textEncoder.encode(this.#options.encode(event)));
+    } catch {
+      // The body was torn down without a cancel (a broken connection). This runs inside the
+      // store's apply, so a client's failure must end only this watch, never the write.
+      this.finish();
+      return;
+    }
     this.#deliveredCount += 1;
     if (!this.#options.request.stream) {
       this.finish();
