@@ -9,9 +9,9 @@
  * const handle = recorder.invoke(clientId, { kind: "get", key: "/a" }, now());
  * recorder.complete(handle, { outcome: "ok", value: "x", index: 7 }, now()); // or abandon()
  * const history = recorder.operations();
- * const check = checkOperations(etcdModel, history, { budgetMs: 10_000, now });
- * if (check.result !== "ok") report(formatCheckResult(etcdModel, check));
- * const violations = checkEtcdIndexes(history);
+ * const check = checkEtcdHistory(history, { budgetMs: 10_000, now });
+ * if (check.result !== "ok") report(formatEtcdCheck(check));
+ * // The parts: checkOperations(etcdModel, history, options) and checkEtcdIndexes(history).
  * ```
  */
 export {
@@ -52,4 +52,5 @@ export {
   isLinearization,
 } from "./brute-force.ts";
 export { formatCheckResult, formatPartition } from "./format.ts";
+export { type EtcdCheckResult, checkEtcdHistory, formatEtcdCheck } from "./etcd-check.ts";
 export { HistoryRecorder, historyOperationsMax } from "./history-recorder.ts";

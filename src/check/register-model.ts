@@ -7,9 +7,9 @@ import { isIndeterminate } from "./types.ts";
 import type { Model, Outcome } from "./types.ts";
 
 /** A register operation: write a value, or read the current one. */
-export type RegisterInput = { readonly kind: "write"; readonly value: number } | {
-  readonly kind: "read";
-};
+export type RegisterInput =
+  | { readonly kind: "write"; readonly value: number }
+  | { readonly kind: "read" };
 
 /** A read returns the value; a write returns null. */
 export type RegisterOutput = number | null;

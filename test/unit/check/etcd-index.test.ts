@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { checkEtcdHistory, formatEtcdCheck } from "../../../src/check/etcd-check.ts";
 import { checkEtcdIndexes } from "../../../src/check/etcd-index.ts";
 import type { EtcdOperation } from "../../../src/check/etcd-model.ts";
 import { indeterminate } from "../../../src/check/types.ts";
@@ -101,5 +102,23 @@ describe("etcd index rules", () => {
       },
     ];
     expect(checkEtcdIndexes(history)).toEqual([]);
+  });
+});
+
+describe("the combined etcd check", () => {
+  test("an index violation makes an otherwise linearizable history illegal, and is printed", () => {
+    const history = [setAt(0, 10, "/a", "1", 4), setAt(20, 30, "/b", "2", 4)];
+    const check = checkEtcdHistory(history);
+    expect(check.linearizability.result).toBe("ok");
+    expect(check.result).toBe("illegal");
+    const text = formatEtcdCheck(check);
+    expect(text).toContain("index rules: 2 violations");
+    expect(text).toContain('duplicateIndex: Index 4 was issued to two successful writes');
+    expect(text).toContain('client 0 [20, 30] set("/b", "2") → ok @4');
+  });
+
+  test("a clean history passes both checks", () => {
+    const history = [setAt(0, 10, "/a", "1", 4), getAt(11, 12, "/a", { value: "1", index: 4 })];
+    expect(checkEtcdHistory(history).result).toBe("ok");
   });
 });
