@@ -15,6 +15,9 @@ class RecordingWal implements LogPersistence {
   durable: Entry[] = [];
   hardStates: HardState[] = [];
   syncCount = 0;
+  /** While set, each sync waits until the test releases it. */
+  holdSyncs = false;
+  heldSyncs: (() => void)[] = [];
   markers: SnapshotMetadata[] = [];
   releasedTo = 0;
   async save(hardState: HardState | null, entries: readonly Entry[]): Promise<void> {
@@ -23,7 +26,9 @@ class RecordingWal implements LogPersistence {
   }
   async sync(): Promise<void> {
     this.syncCount += 1;
-    this.durable = [...this.saved];
+    const saved = [...this.saved];
+    if (this.holdSyncs) await new Promise<void>((resolve) => this.heldSyncs.push(resolve));
+    this.durable = saved;
   }
   async saveSnapshotMarker(metadata: SnapshotMetadata): Promise<void> {
     this.markers.push(metadata);
@@ -90,6 +95,14 @@ function startNode(options: { snapshotEntries?: number; wal?: RecordingWal } = {
   node.start();
   started.push(node);
   return { node, store, wal, snapshots, clock, fatal };
+}
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = performance.now() + 5000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error("condition not reached within 5 s");
+    await Bun.sleep(1);
+  }
 }
 
 const set = (key: string, value: string, ttlSeconds: number | null = null): StoreCommand => ({
@@ -172,6 +185,25 @@ describe("Node", () => {
     const last = snapshots.saved.at(-1);
     expect(wal.markers.at(-1)).toEqual(last?.metadata);
     expect(wal.releasedTo).toBe(last?.metadata.index ?? -1);
+  });
+
+  test("an acknowledgement does not wait for the fsync of the batch after it", async () => {
+    const { node, wal } = startNode();
+    await node.propose(set("/a", "1"));
+    wal.holdSyncs = true;
+    let acknowledgedB = false;
+    const writeB = node.propose(set("/b", "2")).then(() => {
+      acknowledgedB = true;
+    });
+    await waitFor(() => wal.heldSyncs.length === 1);
+    const writeC = node.propose(set("/c", "3"));
+    wal.heldSyncs.shift()?.();
+    // B is durable now; C's sync is held, and B must be answered anyway.
+    await waitFor(() => acknowledgedB);
+    expect(wal.heldSyncs).toHaveLength(1);
+    wal.holdSyncs = false;
+    wal.heldSyncs.shift()?.();
+    await Promise.all([writeB, writeC]);
   });
 
   test("after stop, proposals are refused with 300", async () => {
