@@ -37,9 +37,26 @@ export function listen(app: CairnApp, options: ListenOptions): Listening {
     idleTimeout: 0,
     // Over the app's own limit, so a body just over it gets etcd's 210 rather than Bun's 413.
     maxRequestBodySize: bodyBytesMax + 1024 * 1024,
-    fetch: (request) => app.handle(request),
+    fetch: (request) => app.handle(routableRequest(request)),
   });
   const port = server.port;
   if (port === undefined) throw new Error(`Cannot listen on ${options.hostname}: no port bound`);
   return { port, stop: () => server.stop(true) };
+}
+
+// --- internal ---
+
+/** The origin given to requests whose own origin Elysia cannot route (see below). */
+const routableOrigin = "http://localhost";
+
+/**
+ * Elysia finds the path by searching for "/" from index 11 of the URL, which skips the path's
+ * first slash when the Host header is shorter than four characters (`http://kv/v2/keys` would
+ * route as `/keys`). Such requests are re-addressed to a longer origin; nothing reads the host.
+ */
+function routableRequest(request: Request): Request {
+  const url = request.url;
+  const pathStart = url.indexOf("/", url.indexOf("://") + 3);
+  if (pathStart === -1 || pathStart >= 11) return request;
+  return new Request(`${routableOrigin}${url.slice(pathStart)}`, request);
 }

@@ -74,6 +74,17 @@ test("a raw GET /v2/keys/a//b is redirected: Bun keeps // in request.url", async
   expect(connection.received).toContain("Location: /v2/keys/a/b?x=1");
 });
 
+test("a short Host header (Elysia routes by URL offset) still reaches the key space", async () => {
+  for (const host of ["x", "kv", "db1"]) {
+    const connection = await RawConnection.open(server.port);
+    const head = `GET /v2/keys/?recursive=true HTTP/1.1\r\nHost: ${host}\r\n`;
+    connection.send(`${head}Connection: close\r\n\r\n`);
+    await pollUntil(() => connection.closed, "the response to end", 5000);
+    expect(connection.received).toStartWith("HTTP/1.1 200");
+    expect(connection.received).toContain('{"action":"get","node":{"dir":true}}');
+  }
+});
+
 test("a raw PUT /v2/keys/x%2Fy writes the nested key /x/y", async () => {
   const connection = await RawConnection.open(server.port);
   const body = "value=v";

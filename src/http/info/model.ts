@@ -11,8 +11,10 @@ export const versionSchema = t.Object({
   etcdcluster: t.String(),
   cairn: t.String(),
 });
+/** A `/version` body. */
 export type VersionBody = Static<typeof versionSchema>;
 
 /** `/health`: etcd reports the boolean as a string. */
 export const healthSchema = t.Object({ health: t.Union([t.Literal("true"), t.Literal("false")]) });
+/** A `/health` body. */
 export type HealthBody = Static<typeof healthSchema>;

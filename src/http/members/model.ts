@@ -12,8 +12,10 @@ export const memberSchema = t.Object({
   peerURLs: t.Array(t.String()),
   clientURLs: t.Array(t.String()),
 });
+/** One member as reported. */
 export type MemberBody = Static<typeof memberSchema>;
 
 /** `/v2/members`. */
 export const memberListSchema = t.Object({ members: t.Array(memberSchema) });
+/** A `/v2/members` body. */
 export type MemberListBody = Static<typeof memberListSchema>;

@@ -23,6 +23,7 @@ export const selfStatsSchema = t.Object({
   recvAppendRequestCnt: t.Integer({ minimum: 0 }),
   sendAppendRequestCnt: t.Integer({ minimum: 0 }),
 });
+/** A `/v2/stats/self` body. */
 export type SelfStats = Static<typeof selfStatsSchema>;
 
 /** `/v2/stats/leader` on a leader; followers keyed by hex member id. */
@@ -30,4 +31,5 @@ export const leaderStatsSchema = t.Object({
   leader: t.String(),
   followers: t.Record(t.String(), t.Unknown()),
 });
+/** A `/v2/stats/leader` body. */
 export type LeaderStats = Static<typeof leaderStatsSchema>;
