@@ -7,7 +7,12 @@
  * ## Using it
  *
  * ```ts
- * const storage = new MemoryStorage({ voters: [1n, 2n, 3n], learners: [] }); // or the WAL's index
+ * // A founder of a new cluster persists bootstrapLog(founders) (committed addVoter entries) and
+ * // starts with an empty ConfState; a member joining later starts with an empty log and learns
+ * // the membership from the replicated log or a snapshot. (Tests may instead seed the
+ * // membership as a snapshot at index 0: `new MemoryStorage(confState)`; joiners then need a
+ * // snapshot, since the log does not name the founders.)
+ * const storage = new MemoryStorage(); // or the WAL's index
  * const node = new RawNode({ id: 1n, electionTicks: 10, heartbeatTicks: 1, prng, ...limits },
  *   storage, { applied });
  * // Drive it: node.tick() every tick interval; node.step(message) for every peer message;
@@ -55,6 +60,7 @@
  *   the process. Expected refusals are return values (`{dropped: reason}`).
  */
 
+export { type BootstrapLog, bootstrapLog } from "./bootstrap.ts";
 export {
   type ConfChange,
   applyToConfState,

@@ -696,6 +696,12 @@ export class Raft {
     if (!progress.recentActive) return false;
     const snapshot = this.log.snapshot();
     if (snapshot === null) return false;
+    const { voters, learners } = snapshot.metadata.confState;
+    if (!voters.includes(to) && !learners.includes(to)) {
+      // It predates `to` joining and would be refused; wait for a newer snapshot.
+      this.#logger.warn("raft.snapshot.too-old", { to: to.toString() });
+      return false;
+    }
     const index = snapshot.metadata.index;
     assert(index >= this.log.firstIndex() - 1, "The snapshot does not cover the compacted log");
     this.#send({ type: "MsgSnap", from: this.id, to, term: this.term, snapshot });

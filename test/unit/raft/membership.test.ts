@@ -145,6 +145,24 @@ describe("membership", () => {
     expect(network.member(4n).confState.voters).toEqual([1n, 2n, 3n, 4n]);
   });
 
+  test("founders bootstrapped through the log form their membership; joiners learn it", () => {
+    const network = new RaftNetwork([1n, 2n, 3n], { bootstrapInLog: true });
+    network.processAll();
+    expect(network.member(1n).confState.voters).toEqual([1n, 2n, 3n]);
+    network.addMember(4n, new MemoryStorage());
+    network.campaign(1n);
+    network.stabilize();
+    expect(network.node(1n).proposeConfChange(change("addVoter", 4n))).toEqual({ ok: true });
+    network.stabilize();
+    network.tickAll(2);
+    expect(network.member(4n).confState.voters).toEqual([1n, 2n, 3n, 4n]);
+    network.isolate(1n);
+    network.isolate(2n);
+    // 4 knows the founders, so it cannot elect itself alone.
+    network.campaign(4n);
+    expect(network.node(4n).status().role).not.toBe("leader");
+  });
+
   test("votes are counted only from the current voters", () => {
     const candidate = fixture(1n, { learners: [4n] });
     candidate.node.campaign();
