@@ -170,7 +170,7 @@ export type DropReason =
 /** The outcome of a local request. `ok` means accepted locally, not committed. */
 export type RequestResult = { readonly ok: true } | { readonly dropped: DropReason };
 
-export const accepted: RequestResult = { ok: true };
+export const accepted: RequestResult = Object.freeze({ ok: true });
 
 export function dropped(reason: DropReason): RequestResult {
   return { dropped: reason };

@@ -240,6 +240,8 @@ export class Raft {
   }
 
   #campaign(kind: CampaignKind): void {
+    assert(this.promotable(), "Only a voter campaigns");
+    assert(this.role !== "leader", "A leader never campaigns");
     const preVote = kind === "preElection";
     if (preVote) this.becomePreCandidate();
     else this.becomeCandidate();
@@ -269,6 +271,7 @@ export class Raft {
   }
 
   #recordVote(from: MemberId, granted: boolean): void {
+    assert(this.role === "candidate" || this.role === "preCandidate", "Only candidates count votes");
     if (!this.votes.has(from)) this.votes.set(from, granted);
     const result = voteResult(this.voters, this.votes);
     if (result === "pending") return;
@@ -431,6 +434,8 @@ export class Raft {
   // --- follower side of replication ---
 
   #handleAppendEntries(message: MsgApp): void {
+    assert(message.term === this.term, "Appends are handled only at the leader's term");
+    assert(this.lead === message.from, "Appends are accepted only from the known leader");
     const log = this.log;
     if (message.index < log.committed) {
       // Everything up to our commit is known to match; say so and let the leader move on.
@@ -460,6 +465,7 @@ export class Raft {
   }
 
   #handleHeartbeat(message: MsgHeartbeat): void {
+    assert(this.lead === message.from, "Heartbeats are accepted only from the known leader");
     // The leader clamps the commit to our match, so we hold every entry it names.
     this.log.commitTo(message.commit);
     const reply: MsgHeartbeatResp = {
@@ -591,6 +597,7 @@ export class Raft {
   }
 
   #handleAppendResponse(message: MsgAppResp): void {
+    assert(this.role === "leader", "Only a leader tracks append responses");
     const progress = this.progress.get(message.from);
     if (progress === undefined) return;
     progress.recentActive = true;
@@ -602,6 +609,7 @@ export class Raft {
       // A probe acknowledged at the same index still proves the follower matches.
       if (!(progress.match === message.index && progress.state === "probe")) return;
     }
+    assert(progress.match <= this.log.lastIndex(), `Peer acknowledged beyond our log`);
     if (progress.state === "probe") {
       progress.becomeReplicate();
     } else if (progress.state === "snapshot") {
@@ -642,13 +650,16 @@ export class Raft {
   }
 
   #maybeCommit(): boolean {
+    assert(this.role === "leader", "Only a leader computes the commit index");
     const index = committedIndex(this.voters, (id) => this.progress.get(id)?.match ?? 0);
     if (!Number.isFinite(index)) return false;
+    assert(index <= this.log.lastIndex(), "A quorum acknowledged entries beyond our log");
     // Figure 8: a quorum holding an entry of an older term does not commit it.
     return this.log.maybeCommit(index, this.term);
   }
 
   #handleHeartbeatResponse(message: MsgHeartbeatResp): void {
+    assert(this.role === "leader", "Only a leader handles heartbeat responses");
     const progress = this.progress.get(message.from);
     if (progress === undefined) return;
     progress.recentActive = true;
@@ -717,6 +728,7 @@ export class Raft {
   }
 
   #bcastHeartbeat(context: Uint8Array | null): void {
+    assert(this.role === "leader", "Only a leader sends heartbeats");
     for (const id of sortedIds(this.progress.keys())) {
       if (id === this.id) continue;
       const progress = this.progress.get(id) as Progress;
