@@ -19,6 +19,7 @@ import {
   RawNode,
   type ReadState,
   type Ready,
+  bootstrapLog,
   decodeConfChange,
 } from "../../src/raft/index.ts";
 
@@ -30,6 +31,8 @@ export interface NetworkOptions {
   readonly heartbeatTicks?: number;
   readonly learners?: readonly MemberId[];
   readonly config?: Partial<RaftConfig>;
+  /** Founders learn their membership from bootstrap log entries instead of a snapshot. */
+  readonly bootstrapInLog?: boolean;
   /** Fills a member's storage (log, hard state) before its node starts. */
   readonly prepare?: (id: MemberId, storage: MemoryStorage) => void;
 }
@@ -65,7 +68,7 @@ export class RaftNetwork {
     this.#prng = createPrng(options.seed ?? 1);
     const confState = { voters: [...ids], learners: [...(options.learners ?? [])] };
     for (const id of [...ids, ...(options.learners ?? [])]) {
-      const storage = new MemoryStorage(confState);
+      const storage = options.bootstrapInLog ? bootstrapped(ids) : new MemoryStorage(confState);
       options.prepare?.(id, storage);
       this.addMember(id, storage);
     }
@@ -223,7 +226,10 @@ export class RaftNetwork {
   stabilize(): void {
     this.processAll();
     for (let count = 0; this.deliverOne(); count++) {
-      if (count > 200_000) throw new Error("The network never stabilized");
+      if (count > 200_000) {
+        const recent = this.delivered.slice(-12).map(describe).join("; ");
+        throw new Error(`The network never stabilized; last delivered: ${recent}`);
+      }
     }
     this.processAll();
   }
@@ -300,7 +306,27 @@ export function text(data: Uint8Array): string {
   return new TextDecoder().decode(data);
 }
 
+/** A one-line description of a message, for failure reports. */
+export function describe(message: Message): string {
+  const fields = Object.entries(message)
+    .filter(([key]) => !["type", "from", "to", "term"].includes(key))
+    .map(([key, value]) => {
+      if (key === "entries") return `entries=${(value as Entry[]).map((e) => `${e.index}@${e.term}`)}`;
+      if (key === "snapshot") return "snapshot";
+      return `${key}=${value instanceof Uint8Array ? text(value) : String(value)}`;
+    });
+  return `${message.type} ${message.from}->${message.to} t${message.term} ${fields.join(" ")}`;
+}
+
 // --- internal ---
+
+function bootstrapped(founders: readonly MemberId[]): MemoryStorage {
+  const storage = new MemoryStorage();
+  const log = bootstrapLog(founders);
+  storage.append(log.entries);
+  storage.setHardState(log.hardState);
+  return storage;
+}
 
 function persistReady(member: TestMember, ready: Ready): void {
   if (ready.snapshot !== undefined) member.storage.applySnapshot(ready.snapshot);
