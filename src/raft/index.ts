@@ -51,11 +51,19 @@
  *   ConfState is restored by the core itself when it installs a snapshot.
  * - **Storage** (`RaftStorage`) is read-only to the core and must reflect every advanced Ready.
  *   Compact it only below the applied index, and only after a snapshot covering it is durable.
- * - **ReadIndex contexts** must be fresh per attempt. A ReadState is answered only after the
+ * - **Requests are not outcomes.** `{ok: true}` from `propose`/`proposeConfChange` means appended
+ *   locally (on a leader) or forwarded to the leader; a forwarded request can still be dropped
+ *   there or lost on the way, and an appended entry can be overwritten after a leader change.
+ *   Callers resolve a proposal only when its entry is applied, and time out otherwise.
+ * - **ReadIndex contexts** must be fresh per attempt, and only ReadStates whose context the
+ *   caller issued are meaningful. A ReadState is answered only after the
  *   leader committed an entry of its term and a quorum confirmed its leadership; requests are
  *   dropped (never answered) on term or role change, so callers time out and retry.
  * - **Transport**: call `reportUnreachable(peer)` when a send to `peer` was dropped, and
- *   `reportSnapshot(peer, ok)` when a MsgSnap finished or failed.
+ *   `reportSnapshot(peer, ok)` whenever a MsgSnap finished or failed: the leader sends nothing
+ *   else to that peer until told (or until the peer acknowledges an append).
+ * - **Snapshots for joiners**: the leader only sends a snapshot whose ConfState includes the
+ *   target (an older one would be refused); take a new snapshot after membership changes.
  * - Assertion failures (`AssertionError`) mean the node's state can no longer be trusted: stop
  *   the process. Expected refusals are return values (`{dropped: reason}`).
  */
