@@ -5,7 +5,8 @@
 import { expect, test } from "bun:test";
 import { formatGoDuration, formatRfc3339 } from "../../src/http/go-json.ts";
 import { get, put, send } from "../support/http-client.ts";
-import { describeMatrix } from "../support/http-matrix.ts";
+import { describeMatrix, nodeOf } from "../support/http-matrix.ts";
+import { ErrorCode, EtcdError } from "../../src/store/errors.ts";
 
 const storeCounters = [
   "getsSuccess", "getsFail", "setsSuccess", "setsFail", "deleteSuccess", "deleteFail",
@@ -73,6 +74,36 @@ describeMatrix("stats, members, version, health", (target) => {
     expect(reply.headers.get("content-type")).toBe("text/plain; charset=utf-8");
   });
 });
+
+describeMatrix(
+  "a member without a leader",
+  (target) => {
+    test("stats/leader is 403, members/leader 503, health 503 false", async () => {
+      const node = nodeOf(target());
+      node.state = "StateFollower";
+      node.leaderId = "";
+      const leaderStats = await get(target(), "/v2/stats/leader");
+      expect(leaderStats.status).toBe(403);
+      expect(leaderStats.text).toBe('{"message":"not current leader"}');
+      const leader = await get(target(), "/v2/members/leader");
+      expect(leader.status).toBe(503);
+      expect(leader.text).toBe('{"message":"During election"}');
+      const health = await get(target(), "/health");
+      expect(health.status).toBe(503);
+      expect(health.text).toBe('{"health":"false"}\n');
+      const self = await get(target(), "/v2/stats/self");
+      expect(self.body).toMatchObject({ state: "StateFollower", leaderInfo: { leader: "" } });
+    });
+
+    test("health is false when the read barrier fails", async () => {
+      const node = nodeOf(target());
+      node.barrierError = new EtcdError(ErrorCode.leaderElect, "no leader", 0);
+      const health = await get(target(), "/health");
+      expect(health.status).toBe(503);
+    });
+  },
+  { needsNode: true },
+);
 
 describeMatrix("transport answers", (target) => {
   test("unknown and 3.4-dropped paths are 404 text/plain", async () => {

@@ -5,7 +5,12 @@
  */
 import { ManualClock } from "../../src/lib/clock.ts";
 import { defaultLimits, type Limits } from "../../src/limits.ts";
-import type { KeyValueNode, MemberInfo, NodeStatus } from "../../src/server/types.ts";
+import type {
+  KeyValueNode,
+  MemberInfo,
+  MemberState,
+  NodeStatus,
+} from "../../src/server/types.ts";
 import type { EtcdError } from "../../src/store/errors.ts";
 import { Store } from "../../src/store/index.ts";
 import type { ApplyOutcome, StoreCommand } from "../../src/store/types.ts";
@@ -25,6 +30,10 @@ export class MemoryNode implements KeyValueNode {
   barrierCount = 0;
   /** When set, the next barriers fail with it (a member without a leader). */
   barrierError: EtcdError | null = null;
+  /** The role reported by `status()`; tests switch it to see follower answers. */
+  state: MemberState = "StateLeader";
+  /** The leader reported by `status()`; "" for a member that knows none. */
+  leaderId = testMemberId;
 
   constructor(limits: Limits = defaultLimits, startWallMs = Date.UTC(2026, 10, 24, 1, 31, 9, 536)) {
     this.store = new Store({
@@ -58,8 +67,8 @@ export class MemoryNode implements KeyValueNode {
       name: "n0",
       memberId: testMemberId,
       clusterId: testClusterId,
-      state: "StateLeader",
-      leaderId: testMemberId,
+      state: this.state,
+      leaderId: this.leaderId,
       raftIndex: this.#raftIndex,
       raftTerm: 2,
       startTimeMs: this.#startTimeMs,
