@@ -63,7 +63,7 @@ export class Raft {
   /** Messages that may be sent once the current Ready is persisted. */
   msgs: Message[] = [];
   /** Responses that may only be sent after the state they vouch for is durable. */
-  msgsAfterAppend: Message[] = [];
+  msgsAfterAppend: GatedResponse[] = [];
   readStates: ReadState[] = [];
   readOnly = new ReadOnlyQueue();
   /** Reads that arrived before this leader committed an entry of its term. */
@@ -875,8 +875,34 @@ export class Raft {
   #sendAfterAppend(message: MsgAppResp | MsgVoteResp): void {
     assert(message.from === this.id, "Only our own responses wait for durability");
     assert(message.to !== noMember, `${message.type} has no recipient`);
-    this.msgsAfterAppend.push(message);
+    const vouches = message.type === "MsgAppResp" && !message.reject && message.index > 0;
+    const vouchedTerm = vouches ? this.log.term(message.index) : null;
+    this.msgsAfterAppend.push({ message, vouchedTerm });
   }
+
+  /**
+   * Takes the held-back responses whose state is about to be handed out for persisting. An
+   * acknowledgement of an entry that was overwritten before it could be written is dropped:
+   * it would vouch for an entry that never reached the disk (the leader will probe again).
+   */
+  takeGatedResponses(): Message[] {
+    const released: Message[] = [];
+    for (const { message, vouchedTerm } of this.msgsAfterAppend) {
+      if (vouchedTerm !== null && message.type === "MsgAppResp") {
+        if (this.log.term(message.index) !== vouchedTerm) continue;
+      }
+      released.push(message);
+    }
+    this.msgsAfterAppend = [];
+    return released;
+  }
+}
+
+/** A response held back until the Ready persisting what it vouches for is advanced. */
+export interface GatedResponse {
+  readonly message: MsgAppResp | MsgVoteResp;
+  /** For an acknowledgement, the term of the acknowledged entry when it was sent. */
+  readonly vouchedTerm: number | null;
 }
 
 /** What the caller knows beyond storage when starting a node. */

@@ -190,10 +190,9 @@ export class RawNode {
       snapshot: ready.snapshot ?? null,
       lastCommitted,
       committedEntries: ready.committedEntries,
-      released: raft.msgsAfterAppend,
+      released: raft.takeGatedResponses(),
     };
     raft.msgs = [];
-    raft.msgsAfterAppend = [];
     raft.readStates = [];
     raft.log.unstable.acceptInProgress();
     if (lastCommitted !== null) raft.log.acceptApplying(lastCommitted.index);

@@ -33,6 +33,8 @@ export interface NetworkOptions {
   readonly config?: Partial<RaftConfig>;
   /** Founders learn their membership from bootstrap log entries instead of a snapshot. */
   readonly bootstrapInLog?: boolean;
+  /** Leave some Readys unpersisted for a while, so steps interleave with their writes. */
+  readonly asyncReadys?: boolean;
   /** Fills a member's storage (log, hard state) before its node starts. */
   readonly prepare?: (id: MemberId, storage: MemoryStorage) => void;
 }
@@ -49,6 +51,8 @@ export interface TestMember {
   readonly readStates: ReadState[];
   /** Every Ready this member produced, newest last. */
   readonly readys: Ready[];
+  /** A Ready handed out but not yet persisted (asynchronous mode). */
+  pending: Ready | null;
 }
 
 export class RaftNetwork {
@@ -85,6 +89,7 @@ export class RaftNetwork {
       confState: storage.initialState().confState,
       readStates: [],
       readys: [],
+      pending: null,
     };
     this.members.set(id, member);
     return member;
@@ -110,6 +115,8 @@ export class RaftNetwork {
   /** Simulates a crash and restart: the node is rebuilt from what its storage holds. */
   restart(id: MemberId): void {
     const member = this.member(id);
+    // A Ready whose write had not completed is lost with the process.
+    member.pending = null;
     member.node = new RawNode(this.config(id), member.storage, {
       applied: member.appliedIndex,
       confState: member.confState,
@@ -163,17 +170,37 @@ export class RaftNetwork {
   /** Persists and applies every pending Ready of `id`, queuing its messages. */
   process(id: MemberId): void {
     const member = this.member(id);
+    if (member.pending !== null) this.#complete(member, member.pending);
     for (let round = 0; member.node.hasReady(); round++) {
       if (round > 1000) throw new Error(`Member ${id} never ran out of Readys`);
       const ready = member.node.ready();
       member.readys.push(ready);
-      persistReady(member, ready);
-      for (const message of ready.messages) {
-        if (message.to === id) throw new Error(`Member ${id} sent ${message.type} to itself`);
-        this.#enqueue(message);
+      if (this.#options.asyncReadys === true && this.#prng.chance(0.5)) {
+        // Its write is "in flight": steps may arrive before it completes, or a crash loses it.
+        member.pending = ready;
+        return;
       }
-      applyReady(member, ready);
-      member.node.advance();
+      this.#complete(member, ready);
+    }
+  }
+
+  /** Finishes a Ready: persist, send, apply, advance (the caller contract's order). */
+  #complete(member: TestMember, ready: Ready): void {
+    member.pending = null;
+    persistReady(member, ready);
+    for (const message of ready.messages) {
+      if (message.to === member.id) throw new Error(`${member.id} sent ${message.type} to itself`);
+      this.#enqueue(message);
+    }
+    applyReady(member, ready);
+    member.node.advance();
+    checkAcknowledgedDurable(member);
+  }
+
+  /** Completes every Ready left in flight. */
+  flush(): void {
+    for (const member of this.members.values()) {
+      if (member.pending !== null) this.process(member.id);
     }
   }
 
@@ -208,6 +235,13 @@ export class RaftNetwork {
     }
   }
 
+  #flushSome(): boolean {
+    const member = [...this.members.values()].find((candidate) => candidate.pending !== null);
+    if (member === undefined) return false;
+    this.process(member.id);
+    return true;
+  }
+
   #reportSnapshot(message: Message, delivered: boolean): void {
     const sender = this.members.get(message.from);
     if (sender === undefined) return;
@@ -224,8 +258,9 @@ export class RaftNetwork {
 
   /** Runs until no Ready and no message is pending. */
   stabilize(): void {
+    this.flush();
     this.processAll();
-    for (let count = 0; this.deliverOne(); count++) {
+    for (let count = 0; this.deliverOne() || this.#flushSome(); count++) {
       if (count > 200_000) {
         const recent = this.delivered.slice(-12).map(describe).join("; ");
         throw new Error(`The network never stabilized; last delivered: ${recent}`);
@@ -319,6 +354,16 @@ export function describe(message: Message): string {
 }
 
 // --- internal ---
+
+/** A released acknowledgement of index k means entries up to k are on this member's disk. */
+function checkAcknowledgedDurable(member: TestMember): void {
+  for (const message of member.node.raftForTesting.msgs) {
+    if (message.type !== "MsgAppResp" || message.reject || message.index === 0) continue;
+    if (message.index > member.storage.lastIndex()) {
+      throw new Error(`${member.id} acknowledges ${message.index} beyond its durable log`);
+    }
+  }
+}
 
 function bootstrapped(founders: readonly MemberId[]): MemoryStorage {
   const storage = new MemoryStorage();

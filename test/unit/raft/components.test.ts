@@ -140,6 +140,17 @@ describe("Ready contract with steps between ready() and advance()", () => {
     expect(acks).toEqual([[1n, 3], [3n, 2]]);
   });
 
+  test("an acknowledgement of entries overwritten before any write is never sent", () => {
+    const target = fixture(2n, { hardState: { term: 1, vote: 0n, commit: 0 } });
+    target.node.step({ type: "MsgApp", from: 1n, to: 2n, term: 1, index: 0, logTerm: 0,
+      entries: entries(1, [1, 1, 1]), commit: 0 });
+    target.node.step({ type: "MsgApp", from: 3n, to: 2n, term: 2, index: 1, logTerm: 1,
+      entries: entries(2, [2]), commit: 0 });
+    const acks = ofType(drain(target), "MsgAppResp").map((message) => [message.to, message.index]);
+    expect(acks).toEqual([[3n, 2]]);
+    expect(target.storage.lastIndex()).toBe(2);
+  });
+
   test("a vote granted while a Ready is in flight waits for the Ready that persists it", () => {
     const target = fixture(2n);
     target.node.tick();

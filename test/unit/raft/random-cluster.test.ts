@@ -153,6 +153,7 @@ function runSeed(seed: number, size: number, steps: number): void {
   const network = new RaftNetwork(founders, {
     seed,
     bootstrapInLog: true,
+    asyncReadys: prng.chance(0.5),
     preVote: prng.chance(0.8),
     checkQuorum: prng.chance(0.8),
     config: { maxInflightMsgs: 1 + prng.nextInt(4), maxSizePerMsgBytes: prng.nextInt(100) },
