@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe } from "bun:test";
 import { createApp, listen } from "../../src/http/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { defaultLimits, type Limits } from "../../src/limits.ts";
+import { limitFlagNames } from "../../src/cli/serve-flags.ts";
 import { MemoryNode } from "./memory-node.ts";
+import { removeDir, startServer } from "./server-process.ts";
 
 /** A running server under test. */
 export interface HttpTarget {
@@ -73,8 +75,34 @@ export const socketDriver: HttpDriver = {
   },
 };
 
-/** The drivers every suite runs with (the compiled-binary loopback driver joins later). */
-export const drivers: readonly HttpDriver[] = [inProcessDriver, socketDriver];
+/**
+ * The compiled `dist/cairn` as a real process on loopback, one fresh process and data dir per
+ * test, with the suite's limits passed as flags. It has no in-process node, so suites that move
+ * a manual clock are skipped for it.
+ */
+export const binaryDriver: HttpDriver = {
+  name: "binary",
+  hasNode: false,
+  open: async (limits) => {
+    const limitArgs = (Object.keys(limits) as (keyof Limits)[]).flatMap((key) =>
+      limits[key] === defaultLimits[key] ? [] : [`--${limitFlagNames[key]}`, String(limits[key])],
+    );
+    // The same member name as the in-process fixture, so identity assertions hold for both.
+    const server = await startServer({ name: "n0", extraArgs: limitArgs });
+    return {
+      driver: "binary",
+      node: null,
+      send: (path, init) => fetch(`${server.clientUrl}${path}`, { ...init, redirect: "manual" }),
+      close: async () => {
+        await server.stop("SIGKILL");
+        removeDir(server.dataDir);
+      },
+    };
+  },
+};
+
+/** The drivers every suite runs with. */
+export const drivers: readonly HttpDriver[] = [inProcessDriver, socketDriver, binaryDriver];
 
 /** Options of a matrix suite. */
 export interface MatrixOptions {
