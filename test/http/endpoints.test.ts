@@ -37,7 +37,9 @@ describeMatrix("stats, members, version, health", (target) => {
     expect(reply.body).toMatchObject({ name: "n0", state: "StateLeader" });
     expect(String(reply.body["id"])).toMatch(/^[0-9a-f]{16}$/);
     const leaderInfo = reply.body["leaderInfo"] as Record<string, unknown>;
-    expect(String(leaderInfo["uptime"])).toMatch(/^(\d+h)?(\d+m)?\d+(\.\d+)?s$/);
+    // Go's Duration.String: "1h2m3.5s" from a second up, "40ms", "1.5µs", "0s" below.
+    const goDuration = /^((\d+h)?(\d+m)?\d+(\.\d+)?s|\d+(\.\d+)?(ms|µs|ns))$/;
+    expect(String(leaderInfo["uptime"])).toMatch(goDuration);
     expect(String(leaderInfo["startTime"])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
   });
 
