@@ -46,7 +46,8 @@
  * - **Apply after persisting.** Committed entries may be among the same Ready's `entries`; apply
  *   them only after step 2. Persist the applied index atomically with the state machine.
  * - **One Ready at a time.** `ready()` then `advance()`; `tick`, `step` and local requests may be
- *   called in between (their effects go into the next Ready). `hasReady()` only between them.
+ *   called in between (their effects go into the next Ready). `hasReady()` is false while a
+ *   Ready awaits `advance()`; calling `ready()` then is a programming error (it throws).
  * - **Membership changes take effect when applied**, through `applyConfChange`; the snapshot's
  *   ConfState is restored by the core itself when it installs a snapshot.
  * - **Storage** (`RaftStorage`) is read-only to the core and must reflect every advanced Ready.

@@ -136,8 +136,9 @@ export class RawNode {
     return this.#raft.applyConfChange(change);
   }
 
+  /** Whether `ready()` has work; always false while a Ready awaits `advance()`. */
   hasReady(): boolean {
-    assert(this.#inProgress === null, "hasReady() called before advance()");
+    if (this.#inProgress !== null) return false;
     const raft = this.#raft;
     if (!softStateEqual(this.#currentSoftState(), this.#softState)) return true;
     if (!hardStateEqual(this.#currentHardState(), this.#hardState)) return true;
