@@ -28,7 +28,7 @@ export interface Limits {
   frameBytesMax: number;
   /** Applied entries between two snapshots. */
   snapshotEntries: number;
-  /** Open client connections. */
+  /** Client requests in flight at once; each open watch holds one (and its connection). */
   clientConnectionsMax: number;
 }
 

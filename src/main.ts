@@ -34,6 +34,8 @@ async function serve(config: Config): Promise<void> {
       hostname,
       port: Number(port),
       requestBodyBytesMax: config.limits.requestBodyBytesMax,
+      requestsInFlightMax: config.limits.clientConnectionsMax,
+      clusterId: member.node.status().clusterId,
     });
   });
   logger.info("serving", { clientUrls: config.listenClientUrls, dataDir: config.dataDir });

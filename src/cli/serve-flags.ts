@@ -137,7 +137,7 @@ const limitDescriptions: Record<keyof Limits, string> = {
   walSegmentBytes: "Bytes after which a WAL segment is cut.",
   frameBytesMax: "Largest single WAL record or peer frame in bytes.",
   snapshotEntries: "Applied entries between two snapshots.",
-  clientConnectionsMax: "Open client connections.",
+  clientConnectionsMax: "Client requests in flight at once; each open watch holds one.",
 };
 
 /** The flag name of each limit: its key in kebab-case, except etcd's `--snapshot-count`. */

@@ -5,7 +5,9 @@
  * form limit so the app itself can answer etcd's `http: POST too large`.
  */
 import { defaultLimits } from "../limits.ts";
+import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { CairnApp } from "./app.ts";
+import { etcdErrorResponse } from "./responses.ts";
 
 /** Where to listen. */
 export interface ListenOptions {
@@ -14,6 +16,13 @@ export interface ListenOptions {
   readonly port: number;
   /** The app's body limit; Bun itself accepts a little more (default `defaultLimits`'). */
   readonly requestBodyBytesMax?: number;
+  /**
+   * Requests in flight at once, open watches included (each holds its connection); past it a
+   * request is answered 503 at once (default `defaultLimits.clientConnectionsMax`).
+   */
+  readonly requestsInFlightMax?: number;
+  /** The cluster id for the busy answer's `X-Etcd-Cluster-Id`. */
+  readonly clusterId?: string;
 }
 
 /** A running server. */
@@ -30,6 +39,8 @@ export interface Listening {
  */
 export function listen(app: CairnApp, options: ListenOptions): Listening {
   const bodyBytesMax = options.requestBodyBytesMax ?? defaultLimits.requestBodyBytesMax;
+  const requestsInFlightMax = options.requestsInFlightMax ?? defaultLimits.clientConnectionsMax;
+  const clusterId = options.clusterId ?? "";
   const server = Bun.serve({
     hostname: options.hostname,
     port: options.port,
@@ -37,7 +48,11 @@ export function listen(app: CairnApp, options: ListenOptions): Listening {
     idleTimeout: 0,
     // Over the app's own limit, so a body just over it gets etcd's 210 rather than Bun's 413.
     maxRequestBodySize: bodyBytesMax + 1024 * 1024,
-    fetch: (request) => app.handle(routableRequest(request)),
+    fetch: (request, running) => {
+      // pendingRequests counts this request too.
+      if (running.pendingRequests > requestsInFlightMax) return busyResponse(clusterId);
+      return app.handle(routableRequest(request));
+    },
   });
   const port = server.port;
   if (port === undefined) throw new Error(`Cannot listen on ${options.hostname}: no port bound`);
@@ -45,6 +60,11 @@ export function listen(app: CairnApp, options: ListenOptions): Listening {
 }
 
 // --- internal ---
+
+function busyResponse(clusterId: string): Response {
+  const cause = "the member is at its limit of requests in flight (--client-connections-max)";
+  return etcdErrorResponse(new EtcdError(ErrorCode.requestLimit, cause, 0), clusterId);
+}
 
 /** The origin given to requests whose own origin Elysia cannot route (see below). */
 const routableOrigin = "http://localhost";

@@ -32,6 +32,7 @@ export const ErrorCode = {
   // keep them distinct from every code an etcd client already interprets.
   watcherLimit: 402,
   storeLimit: 403,
+  requestLimit: 406,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -67,6 +68,7 @@ export const errorTable: Readonly<Record<ErrorCodeValue, ErrorDefinition>> = {
   401: { message: "The event in requested index is outdated and cleared", status: 400 },
   402: { message: "Too many watchers", status: 503 },
   403: { message: "Store limit exceeded", status: 413 },
+  406: { message: "Too many requests in flight", status: 503 },
 };
 
 /** A failed etcd operation, carried as a value until one mapper turns it into HTTP. */

@@ -8,7 +8,7 @@ test("every error code maps to etcd's HTTP status rule", () => {
     if (code === 102 || code === 108) return 403;
     if (code === 110) return 401;
     if (code === 300 || code === 301) return 500;
-    if (code === 402) return 503;
+    if (code === 402 || code === 406) return 503;
     if (code === 403) return 413;
     return 400;
   };
