@@ -1,0 +1,445 @@
+/**
+ * @module
+ * One simulated machine: a RawNode driven exactly as the caller contract in src/raft/index.ts
+ * says, on the real WAL and snapshot store over a SimulatedFileSystem. Each Ready goes through
+ * stages on virtual time: write (snapshot file + WAL marker, entries + hard state), fsync when
+ * `mustSync`, and only then update the in-memory storage, send, apply, hand out read states and
+ * advance. A crash can land between any two stages; it drops everything volatile, crashes the
+ * disk (unsynced bytes lost, kept, or torn) and a restart rebuilds the node from the disk.
+ */
+import { assert } from "../../src/lib/assert.ts";
+import type { Prng } from "../../src/lib/prng.ts";
+import {
+  type ConfState,
+  type HardState,
+  type MemberId,
+  type Message,
+  type MemoryStorage,
+  type RaftConfig,
+  RawNode,
+  type Ready,
+  type RequestResult,
+  type Snapshot,
+  decodeConfChange,
+  EntryType,
+  emptyHardState,
+} from "../../src/raft/index.ts";
+import { type CrashMode, type DataDir, SimulatedFileSystem } from "../../src/storage/index.ts";
+import { parseSegmentFileName } from "../../src/storage/wal/index.ts";
+import type { Coverage } from "./coverage.ts";
+import type { Invariants } from "./invariants.ts";
+import { KvStore, type KvResult } from "./kv.ts";
+import { LogChain } from "./log-chain.ts";
+import type { SimNetwork } from "./network.ts";
+import type { SimOptions } from "./options.ts";
+import { countingLogger, recoverHost } from "./recovery.ts";
+import type { Scheduler } from "./scheduler.ts";
+
+/** What every host shares. */
+export interface HostEnvironment {
+  readonly scheduler: Scheduler;
+  readonly network: SimNetwork;
+  readonly options: SimOptions;
+  readonly coverage: Coverage;
+  readonly invariants: Invariants;
+  readonly diskPrng: Prng;
+  readonly initialConf: ConfState;
+}
+
+export type HostStatus = "running" | "paused" | "down";
+
+/** A read waiting for its ReadState, then for the state machine to catch up. */
+interface ReadWait {
+  readonly index: number;
+  readonly serve: (kv: KvStore) => void;
+}
+
+const inboxMax = 512;
+
+export class SimHost {
+  readonly id: MemberId;
+  readonly node: number;
+  readonly fs = new SimulatedFileSystem();
+  status: HostStatus = "down";
+  raw: RawNode | null = null;
+  kv = new KvStore();
+  readonly written = new LogChain();
+  readonly durable = new LogChain();
+  durableHardState: HardState = emptyHardState;
+  durableSnapshotIndex = 0;
+  /** Client writes waiting to be applied here, by request id. */
+  readonly pendingWrites = new Map<number, (result: KvResult) => void>();
+  /** Client reads waiting for their ReadState, by context. */
+  readonly pendingReads = new Map<string, (kv: KvStore) => void>();
+  readonly #environment: HostEnvironment;
+  readonly #raftPrng: Prng;
+  #storage: MemoryStorage | null = null;
+  #dataDir: DataDir | null = null;
+  #confState: ConfState;
+  #incarnation = 0;
+  #busy = false;
+  #touchedFrom = Infinity;
+  #writtenHardState: HardState = emptyHardState;
+  #inbox: Message[] = [];
+  #deferred: (() => Promise<void>)[] = [];
+  #readWaits: ReadWait[] = [];
+  #progressStates = new Map<MemberId, string>();
+
+  constructor(node: number, environment: HostEnvironment, raftPrng: Prng) {
+    this.node = node;
+    this.id = BigInt(node);
+    this.#environment = environment;
+    this.#raftPrng = raftPrng;
+    this.#confState = environment.initialConf;
+  }
+
+  get busy(): boolean {
+    return this.#busy;
+  }
+
+  // --- lifecycle ---
+
+  /** Starts (or restarts) the node from what its disk holds. */
+  async boot(): Promise<void> {
+    assert(this.status === "down", `Host ${this.node} booted while ${this.status}`);
+    const environment = this.#environment;
+    const coverage = environment.coverage;
+    const logger = countingLogger((event) => {
+      if (event === "wal_torn_tail_repaired") coverage.tornTailRepaired++;
+      if (event === "wal_released") coverage.segmentReleased++;
+    });
+    const recovered = await recoverHost({
+      fs: this.fs,
+      segmentBytes: environment.options.disk.segmentBytes,
+      initialConf: environment.initialConf,
+      logger,
+      onEntry: (index, term, hash) => {
+        environment.invariants.noteEntry(this.node, index, term, hash);
+      },
+    });
+    environment.invariants.noteRecovered(this.node, this.durableHardState, recovered.hardState);
+    this.#dataDir = recovered.dataDir;
+    this.#storage = recovered.storage;
+    this.kv = recovered.kv;
+    this.#confState = recovered.confState;
+    this.written.copyFrom(recovered.chain, 0);
+    this.durable.copyFrom(recovered.chain, 0);
+    this.#touchedFrom = Infinity;
+    this.durableHardState = recovered.hardState;
+    this.#writtenHardState = recovered.hardState;
+    this.durableSnapshotIndex = recovered.snapshotIndex;
+    this.raw = new RawNode(this.#raftConfig(), recovered.storage, {
+      applied: recovered.snapshotIndex,
+    });
+    this.status = "running";
+    if (this.#incarnation > 0) coverage.crashRecovered++;
+    this.pump();
+  }
+
+  /** A power cut: everything volatile is gone, the disk keeps only what a crash leaves. */
+  crash(mode: CrashMode): void {
+    assert(this.status !== "down", `Host ${this.node} crashed while down`);
+    this.#incarnation++;
+    this.status = "down";
+    this.raw = null;
+    this.#storage = null;
+    this.#dataDir = null;
+    this.#busy = false;
+    this.#inbox = [];
+    this.#deferred = [];
+    this.#readWaits = [];
+    this.#progressStates = new Map();
+    this.pendingWrites.clear();
+    this.pendingReads.clear();
+    this.fs.crash(this.#environment.diskPrng, mode);
+  }
+
+  pause(): void {
+    assert(this.status === "running", `Host ${this.node} paused while ${this.status}`);
+    this.status = "paused";
+    this.#environment.coverage.nodePaused++;
+  }
+
+  async resume(): Promise<void> {
+    assert(this.status === "paused", `Host ${this.node} resumed while ${this.status}`);
+    this.status = "running";
+    const inbox = this.#inbox;
+    this.#inbox = [];
+    for (const message of inbox) this.raw?.step(message);
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    const incarnation = this.#incarnation;
+    for (const stage of deferred) {
+      if (this.#incarnation === incarnation && this.status === "running") await stage();
+    }
+    this.pump();
+  }
+
+  // --- inputs ---
+
+  tick(): void {
+    if (this.status !== "running" || this.raw === null) return;
+    this.raw.tick();
+    this.pump();
+  }
+
+  receive(message: Message): void {
+    if (this.status === "down" || this.raw === null) return;
+    if (this.status === "paused") {
+      if (this.#inbox.length < inboxMax) this.#inbox.push(message);
+      return;
+    }
+    this.raw.step(message);
+    this.pump();
+  }
+
+  propose(data: Uint8Array): RequestResult {
+    if (this.status !== "running" || this.raw === null) return { dropped: "no leader" };
+    const result = this.raw.propose(data);
+    this.pump();
+    return result;
+  }
+
+  readIndex(context: Uint8Array): RequestResult {
+    if (this.status !== "running" || this.raw === null) return { dropped: "no leader" };
+    const result = this.raw.readIndex(context);
+    this.pump();
+    return result;
+  }
+
+  reportSnapshot(to: MemberId, delivered: boolean): void {
+    if (this.status !== "running" || this.raw === null) return;
+    this.raw.reportSnapshot(to, delivered);
+    this.pump();
+  }
+
+  reportUnreachable(to: MemberId): void {
+    if (this.status !== "running" || this.raw === null) return;
+    this.raw.reportUnreachable(to);
+    this.pump();
+  }
+
+  /** The node's role and term, or null when it is down. */
+  role(): { leader: boolean; term: number; lead: MemberId } | null {
+    if (this.raw === null) return null;
+    const raft = this.raw.raftForTesting;
+    return { leader: raft.role === "leader", term: raft.term, lead: raft.lead };
+  }
+
+  // --- the Ready cycle ---
+
+  /** Starts the next Ready cycle if the node has one and none is in progress. */
+  pump(): void {
+    if (this.status !== "running" || this.#busy || this.raw === null) return;
+    if (!this.raw.hasReady()) return;
+    this.#busy = true;
+    const ready = this.raw.ready();
+    const disk = this.#environment.options.disk;
+    const delay = this.#environment.diskPrng.nextInt(disk.writeLatencyMaxMs + 1);
+    this.#stage(delay, "write", () => this.#writeStage(ready));
+  }
+
+  /** Runs `stage` after `delay`, unless the host crashed meanwhile; defers it while paused. */
+  #stage(delay: number, label: string, stage: () => Promise<void>): void {
+    const incarnation = this.#incarnation;
+    this.#environment.scheduler.after(delay, label, this.node, async () => {
+      if (this.#incarnation !== incarnation) return;
+      if (this.status === "paused") this.#deferred.push(stage);
+      else await stage();
+    });
+  }
+
+  async #writeStage(ready: Ready): Promise<void> {
+    const dataDir = this.#dataDir;
+    assert(dataDir !== null, "A running host has a data dir");
+    if (ready.snapshot !== undefined) await this.#persistSnapshot(dataDir, ready.snapshot);
+    const hardState = ready.hardState ?? null;
+    await dataDir.wal.save(hardState, ready.entries);
+    this.#noteWritten(ready);
+    const environment = this.#environment;
+    if (ready.mustSync) {
+      const delay = environment.diskPrng.nextInt(environment.options.disk.syncLatencyMaxMs + 1);
+      this.#stage(delay, "fsync", async () => {
+        await dataDir.wal.sync();
+        this.#markDurable();
+        await this.#finishStage(ready);
+      });
+      return;
+    }
+    await this.#finishStage(ready);
+  }
+
+  async #persistSnapshot(dataDir: DataDir, snapshot: Snapshot): Promise<void> {
+    const { index, term } = snapshot.metadata;
+    await dataDir.snapshots.save(snapshot);
+    await dataDir.wal.saveSnapshotMarker(snapshot.metadata);
+    // The marker's fsync made every earlier write durable as well.
+    this.#markDurable();
+    const restored = KvStore.restore(snapshot.data);
+    this.written.reset(index, term, restored.chain);
+    this.durable.reset(index, term, restored.chain);
+    this.durableSnapshotIndex = Math.max(this.durableSnapshotIndex, index);
+    this.#environment.coverage.snapshotInstalled++;
+  }
+
+  #noteWritten(ready: Ready): void {
+    const environment = this.#environment;
+    const first = ready.entries[0];
+    if (first !== undefined) {
+      const previous = this.written.hashAt(first.index);
+      this.#touchedFrom = Math.min(this.#touchedFrom, first.index);
+      this.written.append(ready.entries, (index, term, hash) => {
+        environment.invariants.noteEntry(this.node, index, term, hash);
+      });
+      if (previous !== null && previous !== this.written.hashAt(first.index)) {
+        environment.coverage.tailTruncated++;
+      }
+    }
+    if (ready.hardState !== undefined) this.#writtenHardState = ready.hardState;
+    const role = this.role();
+    assert(role !== null, "A running host has a role");
+    environment.invariants.afterWrite(this.node, role, this.written,
+      ready.hardState?.commit ?? null);
+  }
+
+  #markDurable(): void {
+    this.durable.copyFrom(this.written, this.#touchedFrom);
+    this.#touchedFrom = Infinity;
+    this.durableHardState = this.#writtenHardState;
+    this.#environment.invariants.noteDurableHardState(this.node, this.durableHardState, "sync");
+  }
+
+  async #finishStage(ready: Ready): Promise<void> {
+    const raw = this.raw;
+    const storage = this.#storage;
+    assert(raw !== null && storage !== null, "A running host has a node and storage");
+    if (ready.snapshot !== undefined) storage.applySnapshot(ready.snapshot);
+    storage.append(ready.entries);
+    if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
+    this.#send(ready.messages);
+    if (ready.snapshot !== undefined) this.#restoreSnapshot(ready.snapshot);
+    this.#apply(ready);
+    for (const readState of ready.readStates) {
+      const serve = this.pendingReads.get(contextKey(readState.context));
+      if (serve === undefined) continue;
+      this.pendingReads.delete(contextKey(readState.context));
+      this.#readWaits.push({ index: readState.index, serve });
+    }
+    this.#serveReads();
+    raw.advance();
+    this.#noteProgress(raw);
+    await this.#maybeSnapshot();
+    this.#busy = false;
+    this.pump();
+  }
+
+  #send(messages: readonly Message[]): void {
+    const environment = this.#environment;
+    for (const message of messages) {
+      environment.invariants.checkSend(this.node, message, this);
+      if (message.type === "MsgPreVoteResp" && message.reject) {
+        environment.coverage.preVoteRejected++;
+      }
+      if (message.type === "MsgSnap") environment.coverage.snapshotSent++;
+      environment.network.send(message);
+    }
+  }
+
+  #restoreSnapshot(snapshot: Snapshot): void {
+    this.kv = KvStore.restore(snapshot.data);
+    this.#confState = snapshot.metadata.confState;
+    assert(this.kv.appliedIndex === snapshot.metadata.index, "Snapshot data matches its index");
+  }
+
+  #apply(ready: Ready): void {
+    const invariants = this.#environment.invariants;
+    const raw = this.raw as RawNode;
+    for (const entry of ready.committedEntries) {
+      if (entry.index <= this.kv.appliedIndex) continue;
+      const applied = this.kv.apply(entry);
+      invariants.noteApplied(this.node, entry.index, this.kv.chain, this.kv.digest);
+      if (entry.type === EntryType.confChange) {
+        this.#confState = raw.applyConfChange(decodeConfChange(entry.data));
+      }
+      if (applied === null) continue;
+      const waiter = this.pendingWrites.get(applied.id);
+      if (waiter === undefined) continue;
+      this.pendingWrites.delete(applied.id);
+      waiter(applied.result);
+    }
+  }
+
+  #serveReads(): void {
+    if (this.#readWaits.length === 0) return;
+    const waiting: ReadWait[] = [];
+    for (const wait of this.#readWaits) {
+      if (wait.index <= this.kv.appliedIndex) wait.serve(this.kv);
+      else waiting.push(wait);
+    }
+    this.#readWaits = waiting;
+  }
+
+  /** Counts probe → replicate transitions on a leader. */
+  #noteProgress(raw: RawNode): void {
+    if (raw.raftForTesting.role !== "leader") {
+      if (this.#progressStates.size > 0) this.#progressStates = new Map();
+      return;
+    }
+    for (const [id, progress] of raw.raftForTesting.progress) {
+      const before = this.#progressStates.get(id);
+      if (before === "probe" && progress.state === "replicate") {
+        this.#environment.coverage.probeToReplicate++;
+      }
+      this.#progressStates.set(id, progress.state);
+    }
+  }
+
+  /** Snapshots and compacts once enough entries were applied since the last snapshot. */
+  async #maybeSnapshot(): Promise<void> {
+    const options = this.#environment.options;
+    const storage = this.#storage as MemoryStorage;
+    const dataDir = this.#dataDir as DataDir;
+    const index = this.kv.appliedIndex;
+    const snapshotIndex = storage.firstIndex() - 1;
+    const last = storage.snapshot()?.metadata.index ?? 0;
+    if (index - last < options.snapshotEveryEntries) return;
+    // Workaround for a WAL replay bug (see wal-release.test.ts): a marker below the open
+    // segment's first index, once the older segments are released, leaves a gap on replay.
+    const segment = parseSegmentFileName(dataDir.wal.segmentFileNames.at(-1) ?? "");
+    if (segment !== null && index < segment.firstIndex - 1) return;
+    const term = storage.term(index);
+    assert(term !== null, `Applied entry ${index} is in storage`);
+    const metadata = { index, term, confState: this.#confState };
+    const snapshot: Snapshot = { metadata, data: this.kv.snapshot() };
+    await dataDir.snapshots.save(snapshot);
+    await dataDir.wal.saveSnapshotMarker(metadata);
+    this.#markDurable();
+    this.durableSnapshotIndex = Math.max(this.durableSnapshotIndex, index);
+    storage.createSnapshot(index, this.#confState, snapshot.data);
+    const compactTo = index - options.compactKeepEntries;
+    if (compactTo > snapshotIndex) storage.compact(compactTo);
+    await dataDir.wal.releaseTo(index);
+    await dataDir.snapshots.purge(2);
+  }
+
+  #raftConfig(): RaftConfig {
+    const limits = this.#environment.options.raft;
+    return {
+      id: this.id,
+      electionTicks: limits.electionTicks,
+      heartbeatTicks: limits.heartbeatTicks,
+      prng: this.#raftPrng,
+      preVote: true,
+      checkQuorum: true,
+      maxSizePerMsgBytes: limits.maxSizePerMsgBytes,
+      maxInflightMsgs: limits.maxInflightMsgs,
+      maxUncommittedEntriesBytes: limits.maxUncommittedEntriesBytes,
+      maxCommittedSizePerReadyBytes: limits.maxCommittedSizePerReadyBytes,
+    };
+  }
+}
+
+/** A map key for a ReadIndex context. */
+export function contextKey(context: Uint8Array): string {
+  return Array.from(context, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
