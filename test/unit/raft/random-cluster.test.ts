@@ -22,6 +22,8 @@ interface Ghost {
   readonly committed: Map<number, string>;
   /** The data applied at each index, fixed by the first member to apply it. */
   readonly applied: Map<number, string>;
+  /** For each read context, the highest index committed anywhere when the read began. */
+  readonly readFloor: Map<string, number>;
 }
 
 function entryKey(term: number, data: Uint8Array): string {
@@ -52,6 +54,19 @@ function checkInvariants(network: RaftNetwork, ghost: Ghost, step: number): void
         throw new Error(`Step ${step}: member ${id} commits ${key} at ${index}, not ${known}`);
       }
       ghost.committed.set(index, key);
+    }
+  }
+}
+
+/** A ReadState must cover every entry committed anywhere before its read began. */
+function checkReads(network: RaftNetwork, ghost: Ghost): void {
+  for (const [id, member] of network.members) {
+    for (const state of member.readStates.splice(0)) {
+      const floor = ghost.readFloor.get(text(state.context));
+      if (floor === undefined) throw new Error(`Member ${id} got an unknown read context`);
+      if (state.index < floor) {
+        throw new Error(`Stale read at ${state.index}: ${floor} was committed before it began`);
+      }
     }
   }
 }
@@ -101,6 +116,7 @@ function randomStep(
   ids: readonly MemberId[],
   step: number,
   churn: Churn,
+  ghost: Ghost,
 ): void {
   const pick = (): MemberId => ids[prng.nextInt(ids.length)] as MemberId;
   const roll = prng.nextInt(100);
@@ -131,6 +147,8 @@ function randomStep(
     const member = network.member(id);
     if (member.appliedIndex > member.storage.firstIndex()) network.compact(id);
   } else if (roll < 90) {
+    const floor = Math.max(...ids.map((id) => network.node(id).status().commit));
+    ghost.readFloor.set(`r${step}`, floor);
     network.node(pick()).readIndex(bytes(`r${step}`));
     network.processAll();
   } else if (roll < 92) {
@@ -169,10 +187,16 @@ function runSeed(seed: number, size: number, steps: number): void {
     ],
     next: 0,
   };
-  const ghost: Ghost = { leaderOfTerm: new Map(), committed: new Map(), applied: new Map() };
+  const ghost: Ghost = {
+    leaderOfTerm: new Map(),
+    committed: new Map(),
+    applied: new Map(),
+    readFloor: new Map(),
+  };
   for (let step = 0; step < steps; step++) {
-    randomStep(network, prng, ids, step, churn);
+    randomStep(network, prng, ids, step, churn, ghost);
     checkInvariants(network, ghost, step);
+    checkReads(network, ghost);
   }
   // Liveness: heal everything; a leader must emerge and commit a new entry everywhere.
   network.recover();
