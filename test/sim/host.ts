@@ -27,7 +27,7 @@ import {
 import { type CrashMode, type DataDir, SimulatedFileSystem } from "../../src/storage/index.ts";
 import { parseSegmentFileName } from "../../src/storage/wal/index.ts";
 import type { Coverage } from "./coverage.ts";
-import type { Invariants } from "./invariants.ts";
+import { type Invariants, entryKey } from "./invariants.ts";
 import { KvStore, type KvResult } from "./kv.ts";
 import { LogChain } from "./log-chain.ts";
 import type { SimNetwork } from "./network.ts";
@@ -44,6 +44,8 @@ export interface HostEnvironment {
   readonly invariants: Invariants;
   readonly diskPrng: Prng;
   readonly initialConf: ConfState;
+  /** Another host, for the checks that compare with a peer's log. */
+  readonly peer: (id: MemberId) => SimHost | undefined;
 }
 
 export type HostStatus = "running" | "paused" | "down";
@@ -67,6 +69,7 @@ export class SimHost {
   readonly durable = new LogChain();
   durableHardState: HardState = emptyHardState;
   durableSnapshotIndex = 0;
+  readonly durableEver = new Set<number>();
   /** Client writes waiting to be applied here, by request id. */
   readonly pendingWrites = new Map<number, (result: KvResult) => void>();
   /** Client reads waiting for their ReadState, by context. */
@@ -303,6 +306,10 @@ export class SimHost {
   }
 
   #markDurable(): void {
+    const from = Math.max(this.#touchedFrom, this.written.base + 1);
+    for (let index = from; index <= this.written.lastIndex; index++) {
+      this.durableEver.add(entryKey(index, this.written.termAt(index) as number));
+    }
     this.durable.copyFrom(this.written, this.#touchedFrom);
     this.#touchedFrom = Infinity;
     this.durableHardState = this.#writtenHardState;
@@ -336,13 +343,22 @@ export class SimHost {
   #send(messages: readonly Message[]): void {
     const environment = this.#environment;
     for (const message of messages) {
-      environment.invariants.checkSend(this.node, message, this);
+      environment.invariants.checkSend(this.node, message, this, this.#leaderTermAt(message));
       if (message.type === "MsgPreVoteResp" && message.reject) {
         environment.coverage.preVoteRejected++;
       }
       if (message.type === "MsgSnap") environment.coverage.snapshotSent++;
       environment.network.send(message);
     }
+  }
+
+  /** For an ack to a leader still leading its term, the term of the acknowledged entry. */
+  #leaderTermAt(message: Message): number | null {
+    if (message.type !== "MsgAppResp" || message.reject) return null;
+    const leader = this.#environment.peer(message.to);
+    const role = leader?.role();
+    if (leader === undefined || role?.leader !== true || role.term !== message.term) return null;
+    return leader.written.termAt(message.index);
   }
 
   #restoreSnapshot(snapshot: Snapshot): void {

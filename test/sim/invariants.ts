@@ -24,6 +24,13 @@ export interface DurableView {
   readonly durable: LogChain;
   readonly durableSnapshotIndex: number;
   readonly durableHardState: HardState;
+  /** Every (index, term) that was ever durable on the host, as `entryKey(index, term)`. */
+  readonly durableEver: ReadonlySet<number>;
+}
+
+/** A numeric key for an (index, term) pair. */
+export function entryKey(index: number, term: number): number {
+  return index * 1_048_576 + term;
 }
 
 export class Invariants {
@@ -48,7 +55,7 @@ export class Invariants {
 
   /** Log Matching: every (index, term) ever written has one chain hash. */
   noteEntry(node: number, index: number, term: number, hash: number): void {
-    const key = index * 1_048_576 + term;
+    const key = entryKey(index, term);
     const known = this.#entryHash.get(key);
     if (known === undefined) this.#entryHash.set(key, hash);
     else check(known === hash, () => `Log Matching: node ${node} holds (${index}, ${term}) ` +
@@ -113,7 +120,7 @@ export class Invariants {
 
   /** A message vouches for durable state: granted votes and append acknowledgements. */
   checkSend(node: number, message: { type: string; term: number; to: MemberId;
-    reject?: boolean; index?: number }, view: DurableView): void {
+    reject?: boolean; index?: number }, view: DurableView, leaderTermAt: number | null): void {
     if (message.type === "MsgVoteResp" && message.reject === false) {
       // Either the vote itself was durable, or a later term is: then the node can never vote
       // again in the vote's term, which is what the durability rule protects.
@@ -125,9 +132,12 @@ export class Invariants {
     }
     if (message.type === "MsgAppResp" && message.reject === false && message.index !== undefined) {
       const index = message.index;
-      const durable = view.durable.lastIndex >= index || view.durableSnapshotIndex >= index;
-      check(durable, () => `Node ${node} acknowledged entries up to ${index} with only ` +
-        `${view.durable.lastIndex} durable`);
+      // The ack may trail a truncation by a newer leader (like any delayed message); then the
+      // acknowledged entry, as the leader holds it, must have been durable here at some point.
+      const durable = view.durable.lastIndex >= index || view.durableSnapshotIndex >= index ||
+        leaderTermAt === null || view.durableEver.has(entryKey(index, leaderTermAt));
+      check(durable, () => `Node ${node} acknowledged entries up to ${index} to ` +
+        `${message.to} in term ${message.term} with only ${view.durable.lastIndex} durable`);
       check(view.durableHardState.term >= message.term || message.term === 0, () =>
         `Node ${node} sent an append response in term ${message.term} before that term was ` +
         `durable`);

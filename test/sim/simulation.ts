@@ -102,6 +102,7 @@ export class Simulation {
       invariants: this.invariants,
       diskPrng,
       initialConf,
+      peer: (id: bigint) => this.hosts[Number(id) - 1],
     };
     for (let node = 1; node <= options.nodeCount; node++) {
       this.hosts.push(new SimHost(node, environment, root.fork()));
