@@ -9,7 +9,7 @@ import type { MsgpackCodec } from "../codec/index.ts";
 import { assert } from "../lib/assert.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
-import { EntryType, type Entry, type MemberId } from "../raft/types.ts";
+import { EntryType, type Entry, type HardState, type MemberId } from "../raft/types.ts";
 import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { ApplyOutcome, StoreCommand } from "../store/types.ts";
 import type { Consensus, ConsensusReady } from "./consensus.ts";
@@ -61,6 +61,12 @@ export class Node implements KeyValueNode {
   #appliedIndex: number;
   #appliedTerm: number;
   #appliedSinceSnapshot = 0;
+  /**
+   * A hard state that only moved the commit index, held back until entries are written: Raft
+   * lets the durable commit index lag (it is recomputed after a restart), so it costs no write
+   * of its own.
+   */
+  #deferredHardState: HardState | null = null;
   /** The last log index known fdatasynced; committed entries up to it can apply at once. */
   #durableIndex: number;
   /** Monotonic ms when this member last proposed an expiry; null when none is in flight. */
@@ -214,9 +220,7 @@ export class Node implements KeyValueNode {
     // on the next batch's disk write. The rest apply only after this Ready is durable.
     const durableCount = countUpTo(ready.committedEntries, this.#durableIndex);
     this.#applyEntries(ready.committedEntries.slice(0, durableCount));
-    if (ready.hardState !== null || ready.entries.length > 0) {
-      await wal.save(ready.hardState, ready.entries);
-    }
+    await this.#persist(ready);
     if (ready.mustSync) {
       await wal.sync();
       this.#durableIndex = Math.max(this.#durableIndex, ready.entries.at(-1)?.index ?? 0);
@@ -224,6 +228,16 @@ export class Node implements KeyValueNode {
     this.#applyEntries(ready.committedEntries.slice(durableCount));
     this.#consensus.advance();
     if (this.#appliedSinceSnapshot >= this.#options.snapshotEntries) await this.#snapshot();
+  }
+
+  async #persist(ready: ConsensusReady): Promise<void> {
+    const hardState = ready.hardState ?? this.#deferredHardState;
+    if (ready.entries.length === 0 && !ready.mustSync) {
+      this.#deferredHardState = hardState;
+      return;
+    }
+    this.#deferredHardState = null;
+    await this.#options.wal.save(hardState, ready.entries);
   }
 
   #applyEntries(entries: readonly Entry[]): void {
