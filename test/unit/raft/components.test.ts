@@ -1,4 +1,5 @@
 /**
+ * @module
  * The Raft core's building blocks on their own: quorum arithmetic, the inflight window, progress
  * flow control, the unstable log, MemoryStorage and the conf-change encoding; plus the Ready
  * contract when steps arrive between `ready()` and `advance()`.

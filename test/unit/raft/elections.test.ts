@@ -1,4 +1,5 @@
 /**
+ * @module
  * Election and commit scenarios on the in-memory network (classic Raft: PreVote and CheckQuorum
  * off unless stated), after the scenarios of etcd-io/raft's raft_test.go, written anew.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module
  * Single-server membership changes: applied at apply time, one pending at a time, Ongaro's
  * current-term-commit rule, learners and promotion, removal (a removed leader steps down, removed
  * members and learners never campaign) and votes counted only from voters.

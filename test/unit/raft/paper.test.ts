@@ -1,4 +1,5 @@
 /**
+ * @module
  * One test per rule of the Raft paper (Ongaro & Ousterhout, §5.1–5.4 and §6), each driving a
  * single node through `step`/`tick` and checking what it sends and what state it reaches.
  */

@@ -1,4 +1,5 @@
 /**
+ * @module
  * PreVote (thesis §9.6) and CheckQuorum scenarios, including Howard & Abraham's partial
  * connectivity topologies ("Raft does not Guarantee Liveness in the face of Network Faults").
  */

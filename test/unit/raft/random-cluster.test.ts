@@ -1,4 +1,5 @@
 /**
+ * @module
  * A small seeded randomized check (the full simulator comes later): clusters under message
  * reordering, loss, duplication, partitions, crash-restarts and compaction, with Raft's Figure 3
  * properties checked after every step, then a liveness phase after healing.

@@ -1,4 +1,5 @@
 /**
+ * @module
  * Safe ReadIndex: parked until the leader commits an entry of its term, confirmed by a quorum
  * heartbeat round carrying the request's context, forwarded by followers, dropped on term or
  * role change. No lease reads.

@@ -1,4 +1,5 @@
 /**
+ * @module
  * Log replication details: term-skipping rejection hints, reordered and duplicated appends,
  * flow control (probe/replicate, inflight window, message size), the uncommitted budget, the
  * committed-size cap per Ready and follower proposal forwarding.

@@ -1,3 +1,8 @@
+/**
+ * @module
+ * The shortest end-to-end checks: elections and replication work at all.
+ */
+
 import { describe, expect, test } from "bun:test";
 import { RaftNetwork, bytes, text } from "../../support/raft-network.ts";
 

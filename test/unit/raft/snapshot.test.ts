@@ -1,4 +1,5 @@
 /**
+ * @module
  * Log compaction and snapshot install: a lagging follower is caught up by snapshot when the
  * entries it needs are compacted; a follower ignores stale snapshots, fast-forwards on a matching
  * one, and refuses one whose membership lacks it.

@@ -1,4 +1,5 @@
 /**
+ * @module
  * Leadership transfer (thesis §3.10): catch the transferee up, send MsgTimeoutNow, let it
  * campaign at once without PreVote and past the voters' leader lease; drop proposals meanwhile;
  * abandon the transfer after an election timeout.
