@@ -5,7 +5,7 @@
  */
 
 import { assert } from "../lib/assert.ts";
-import { assertContiguous, limitSize } from "./entry-size.ts";
+import { assertContiguous, entrySizeBytes } from "./entry-size.ts";
 import type { ConfState, Entry, HardState, Snapshot } from "./types.ts";
 
 /** What a node restarts from. */
@@ -64,8 +64,16 @@ export class MemoryStorage implements RaftStorage {
     assert(low > this.#offset(), `Cannot read entries from ${low}: compacted to ${this.#offset()}`);
     assert(high <= this.lastIndex() + 1, `Cannot read entries to ${high}: log ends earlier`);
     if (low >= high) return [];
-    const slice = this.#entries.slice(low - this.#offset(), high - this.#offset());
-    return limitSize(slice, maxBytes);
+    // Measure before copying: a far-behind follower may ask for the whole log.
+    const start = low - this.#offset();
+    let end = start + 1;
+    let total = entrySizeBytes(this.#entries[start] as Entry);
+    while (end < high - this.#offset()) {
+      total += entrySizeBytes(this.#entries[end] as Entry);
+      if (total > maxBytes) break;
+      end++;
+    }
+    return this.#entries.slice(start, end);
   }
 
   term(index: number): number | null {
@@ -124,8 +132,9 @@ export class MemoryStorage implements RaftStorage {
     assert(first <= this.lastIndex() + 1, `Cannot append at ${first}: log has a gap before it`);
     const kept = entries.filter((entry) => entry.index > this.#offset());
     if (kept.length === 0) return;
-    const from = (kept[0] as Entry).index - this.#offset();
-    this.#entries = [...this.#entries.slice(0, from), ...kept];
+    // Truncate in place and append: the log can be long, so never copy all of it.
+    this.#entries.length = (kept[0] as Entry).index - this.#offset();
+    for (const entry of kept) this.#entries.push(entry);
     assert(this.lastIndex() === (kept[kept.length - 1] as Entry).index, "append lost its tail");
   }
 
