@@ -3,10 +3,11 @@
  * The liveness phase: stop injecting faults, heal the network (calm: no more loss or
  * duplication), resume and restart every node of the core (all nodes, or a random majority with
  * the rest cut off), then require within a bound one leader that every core node follows, a
- * probe write committed and applied on every core node, and converged logs.
+ * ReadIndex read served by it with no client write to help, a probe write committed and
+ * applied on every core node, and converged logs.
  */
 import type { Prng } from "../../src/lib/prng.ts";
-import type { SimHost } from "./host.ts";
+import { type SimHost, contextKey } from "./host.ts";
 import { InvariantViolation } from "./invariants.ts";
 import { encodeCommand } from "./kv.ts";
 import type { Simulation } from "./simulation.ts";
@@ -16,6 +17,9 @@ export class Liveness {
   readonly #prng: Prng;
   #probeIndex: number | null = null;
   #probeAt = -Infinity;
+  #readServed = false;
+  #readAt = -Infinity;
+  #readAttempts = 0;
 
   constructor(simulation: Simulation, prng: Prng) {
     this.#simulation = simulation;
@@ -50,7 +54,8 @@ export class Liveness {
     if (!done) {
       throw new InvariantViolation(`Liveness: the core ${core.map((host) => host.node)} did ` +
         `not converge within ${options.livenessElectionTimeouts} election timeouts (plus ` +
-        `catch-up time) after healing (probe index ${this.#probeIndex})`);
+        `catch-up time) after healing (read probe served: ${this.#readServed}, write probe ` +
+        `index ${this.#probeIndex})`);
     }
   }
 
@@ -90,6 +95,11 @@ export class Liveness {
     });
     if (!following) return false;
     const now = this.#simulation.scheduler.now;
+    if (!this.#readServed) {
+      // A leader must serve a linearizable read without waiting for a client write.
+      if (now - this.#readAt >= electionMs) this.#read(leader);
+      return false;
+    }
     if (this.#probeIndex === null) {
       if (now - this.#probeAt >= electionMs) this.#propose(leader);
       return false;
@@ -99,6 +109,19 @@ export class Liveness {
     const hash = leader.written.hashAt(last);
     return core.every((host) => host.kv.appliedIndex >= probeIndex &&
       host.written.lastIndex === last && host.written.hashAt(last) === hash);
+  }
+
+  #read(leader: SimHost): void {
+    this.#readAt = this.#simulation.scheduler.now;
+    this.#readAttempts++;
+    // Nine bytes never collide with the workload's eight-byte contexts; fresh per attempt.
+    const context = new Uint8Array(9);
+    new DataView(context.buffer).setUint32(0, this.#readAttempts);
+    const result = leader.readIndex(context);
+    if (!("ok" in result)) return;
+    leader.pendingReads.set(contextKey(context), () => {
+      this.#readServed = true;
+    });
   }
 
   #propose(leader: SimHost): void {

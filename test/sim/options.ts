@@ -90,7 +90,9 @@ export function drawOptions(seed: number, prng: Prng): SimOptions {
       linkCapacity: prng.chance(0.5) ? 1000 : 8 + prng.nextInt(64),
     },
     faults: {
-      actionMeanMs: 100 + prng.nextInt(400),
+      // A quarter of the seeds churn hard: leaders crash and partitions flip within an election
+      // timeout, which is what Figure 8 style histories need.
+      actionMeanMs: prng.chance(0.25) ? 20 + prng.nextInt(60) : 100 + prng.nextInt(400),
       partitions: prng.chance(0.8),
       crashes: prng.chance(0.8),
       pauses: prng.chance(0.4),
