@@ -271,7 +271,8 @@ export class Raft {
   }
 
   #recordVote(from: MemberId, granted: boolean): void {
-    assert(this.role === "candidate" || this.role === "preCandidate", "Only candidates count votes");
+    const campaigning = this.role === "candidate" || this.role === "preCandidate";
+    assert(campaigning, "Only candidates count votes");
     if (!this.votes.has(from)) this.votes.set(from, granted);
     const result = voteResult(this.voters, this.votes);
     if (result === "pending") return;
