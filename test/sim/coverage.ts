@@ -25,6 +25,9 @@ export const coverageNames = [
   "proposalDropped",
   "writeIndeterminate",
   "livenessCoreOnly",
+  "confChangeApplied",
+  "memberJoined",
+  "memberRemoved",
 ] as const;
 
 export type CoverageName = (typeof coverageNames)[number];

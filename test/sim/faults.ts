@@ -73,7 +73,7 @@ export class FaultInjector {
       host.crash(crashModes[this.#prng.nextInt(crashModes.length)] as CrashMode);
       const downtime = 20 + this.#prng.nextInt(500);
       this.#scheduler.after(downtime, "restart", host.node, async () => {
-        if (this.#active && host.status === "down") await host.boot();
+        if (this.#active && host.status === "down" && !host.retired) await host.boot();
       });
     } else if (roll === 2 && options.pauses) {
       host.pause();

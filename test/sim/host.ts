@@ -10,6 +10,7 @@
 import { assert } from "../../src/lib/assert.ts";
 import type { Prng } from "../../src/lib/prng.ts";
 import {
+  bootstrapLog,
   type ConfState,
   type HardState,
   type MemberId,
@@ -63,6 +64,10 @@ export class SimHost {
   readonly node: number;
   readonly fs = new SimulatedFileSystem();
   status: HostStatus = "down";
+  /** Removed from the cluster and stopped for good (ids are never reused). */
+  retired = false;
+  /** Seen as a member of a leader's applied configuration at least once. */
+  joined: boolean;
   raw: RawNode | null = null;
   kv = new KvStore();
   readonly written = new LogChain();
@@ -76,6 +81,10 @@ export class SimHost {
   readonly pendingReads = new Map<string, (kv: KvStore) => void>();
   readonly #environment: HostEnvironment;
   readonly #raftPrng: Prng;
+  /** The founding voters for a founder (it writes their bootstrap log), null for a joiner. */
+  readonly #founders: readonly MemberId[] | null;
+  /** The index of the last membership change applied. */
+  #confIndex = 0;
   #storage: MemoryStorage | null = null;
   #dataDir: DataDir | null = null;
   #confState: ConfState;
@@ -88,16 +97,29 @@ export class SimHost {
   #readWaits: ReadWait[] = [];
   #progressStates = new Map<MemberId, string>();
 
-  constructor(node: number, environment: HostEnvironment, raftPrng: Prng) {
+  constructor(options: {
+    node: number;
+    environment: HostEnvironment;
+    raftPrng: Prng;
+    founders: readonly MemberId[] | null;
+  }) {
+    const { node, environment } = options;
     this.node = node;
     this.id = BigInt(node);
     this.#environment = environment;
-    this.#raftPrng = raftPrng;
+    this.#raftPrng = options.raftPrng;
+    this.#founders = options.founders;
+    this.joined = options.founders !== null;
     this.#confState = environment.initialConf;
   }
 
   get busy(): boolean {
     return this.#busy;
+  }
+
+  /** The membership as of the last applied entry. */
+  get confState(): ConfState {
+    return this.#confState;
   }
 
   // --- lifecycle ---
@@ -115,6 +137,7 @@ export class SimHost {
       fs: this.fs,
       segmentBytes: environment.options.disk.segmentBytes,
       initialConf: environment.initialConf,
+      bootstrap: this.#founders === null ? null : bootstrapLog(this.#founders),
       logger,
       onEntry: (index, term, hash) => {
         environment.invariants.noteEntry(this.node, index, term, hash);
@@ -155,6 +178,12 @@ export class SimHost {
     this.pendingWrites.clear();
     this.pendingReads.clear();
     this.fs.crash(this.#environment.diskPrng, mode);
+  }
+
+  /** Stops a removed member for good. */
+  retire(): void {
+    if (this.status !== "down") this.crash("drop");
+    this.retired = true;
   }
 
   pause(): void {
@@ -302,7 +331,7 @@ export class SimHost {
     const role = this.role();
     assert(role !== null, "A running host has a role");
     environment.invariants.afterWrite(this.node, role, this.written,
-      ready.hardState?.commit ?? null);
+      ready.hardState ?? null);
   }
 
   #markDurable(): void {
@@ -376,6 +405,9 @@ export class SimHost {
       invariants.noteApplied(this.node, entry.index, this.kv.chain, this.kv.digest);
       if (entry.type === EntryType.confChange) {
         this.#confState = raw.applyConfChange(decodeConfChange(entry.data));
+        this.#confIndex = entry.index;
+        invariants.noteConf(entry.index, this.#confState.voters);
+        if (raw.raftForTesting.role === "leader") this.#environment.coverage.confChangeApplied++;
       }
       if (applied === null) continue;
       const waiter = this.pendingWrites.get(applied.id);
@@ -418,7 +450,9 @@ export class SimHost {
     const index = this.kv.appliedIndex;
     const snapshotIndex = storage.firstIndex() - 1;
     const last = storage.snapshot()?.metadata.index ?? 0;
-    if (index - last < options.snapshotEveryEntries) return;
+    // A joiner can only use a snapshot that names it: snapshot again after membership changes.
+    const confChanged = this.#confIndex > last && last > 0 && index > last;
+    if (index - last < options.snapshotEveryEntries && !confChanged) return;
     // Workaround for a WAL replay bug (see wal-release.test.ts): a marker below the open
     // segment's first index, once the older segments are released, leaves a gap on replay.
     const segment = parseSegmentFileName(dataDir.wal.segmentFileNames.at(-1) ?? "");

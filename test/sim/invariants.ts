@@ -42,8 +42,15 @@ export class Invariants {
   /** Chain hash per (index, term): index * 2^20 + term. */
   readonly #entryHash = new Map<number, number>();
   readonly #leaderLast = new Map<number, { index: number; hash: number }>();
-  readonly #pendingCompleteness = new Map<number, { term: number; index: number }>();
+  /** An upper bound of the term each committed index was committed in (the reporter's term). */
+  readonly #commitTerm: number[] = [0];
+  /** New leaders (node → term) whose log is checked at their next write. */
+  readonly #pendingCompleteness = new Map<number, number>();
   readonly #votes = new Map<number, number>();
+  /** Voters in effect from each membership change's index on, ascending. */
+  readonly #configs: { index: number; voters: readonly MemberId[] }[] = [
+    { index: 0, voters: [] },
+  ];
 
   get committedMax(): number {
     return this.#committedMax;
@@ -69,25 +76,27 @@ export class Invariants {
     check(leader === undefined, () => `Election Safety: nodes ${leader} and ${node} both led ` +
       `term ${term}`);
     this.#leaderOfTerm.set(term, node);
-    this.#pendingCompleteness.set(node, { term, index: this.#committedMax });
+    this.#pendingCompleteness.set(node, term);
   }
 
   /** Runs after a host wrote a Ready to its WAL: commit, completeness and append-only checks. */
   afterWrite(node: number, role: { leader: boolean; term: number }, chain: LogChain,
-    commit: number | null): void {
-    const pending = this.#pendingCompleteness.get(node);
-    if (pending !== undefined) {
+    hardState: HardState | null): void {
+    const leaderTerm = this.#pendingCompleteness.get(node);
+    if (leaderTerm !== undefined) {
       this.#pendingCompleteness.delete(node);
-      this.#checkHolds(node, chain, pending.index, `the leader of term ${pending.term}`);
+      const index = this.#committedBefore(leaderTerm);
+      this.#checkHolds(node, chain, index, `the leader of term ${leaderTerm}`);
     }
     if (role.leader) this.#checkAppendOnly(node, role.term, chain);
-    if (commit !== null) this.#noteCommit(node, commit, chain);
+    // The hard state's term bounds the term its commit index was committed in.
+    if (hardState !== null) this.#noteCommit(node, hardState.commit, chain, hardState.term);
   }
 
   /** State Machine Safety: equal digests and chain hashes at each applied index. */
   noteApplied(node: number, index: number, chain: number, digest: number): void {
     const committed = this.#committed[index];
-    if (committed === undefined) this.#extendCommitted(index, chain);
+    if (committed === undefined) this.#extendCommitted(index, chain, Infinity);
     else check(committed === chain, () => `State Machine Safety: node ${node} applied a ` +
       `different entry at ${index} than was committed`);
     const known = this.#appliedDigest[index];
@@ -144,32 +153,63 @@ export class Invariants {
     }
   }
 
-  /** Every committed entry is durable on a quorum of voters. */
-  checkDurableQuorum(views: readonly DurableView[], quorum: number): void {
+  /** Records the voters in effect after the membership change at `index` (first seen wins). */
+  noteConf(index: number, voters: readonly MemberId[]): void {
+    const last = this.#configs[this.#configs.length - 1] as { index: number };
+    if (index > last.index) this.#configs.push({ index, voters: [...voters] });
+  }
+
+  /**
+   * Every committed entry is durable on a quorum of the voters in effect when it committed:
+   * the configuration before it, or (one change may be unapplied at the leader, never two)
+   * the one before that.
+   */
+  checkDurableQuorum(view: (id: MemberId) => DurableView | undefined): void {
     const index = this.#committedMax;
     if (index === 0) return;
     const hash = this.#committed[index];
-    let holders = 0;
-    for (const view of views) {
-      if (view.durableSnapshotIndex >= index || view.durable.hashAt(index) === hash) holders++;
+    const holds = (id: MemberId): boolean => {
+      const host = view(id);
+      if (host === undefined) return false;
+      return host.durableSnapshotIndex >= index || host.durable.hashAt(index) === hash;
+    };
+    let position = this.#configs.length - 1;
+    while (position > 0 && (this.#configs[position] as { index: number }).index >= index) {
+      position--;
     }
-    check(holders >= quorum, () => `Committed entry ${index} is durable on only ${holders} ` +
-      `nodes (quorum ${quorum})`);
+    const candidates = this.#configs.slice(Math.max(0, position - 1), position + 1);
+    const durable = candidates.some(({ voters }) =>
+      voters.length === 0 || voters.filter(holds).length > voters.length / 2);
+    check(durable, () => `Committed entry ${index} is not durable on a quorum of ` +
+      `${candidates.map(({ voters }) => `{${voters.join(",")}}`).join(" or ")}`);
   }
 
-  #noteCommit(node: number, commit: number, chain: LogChain): void {
+  /**
+   * The highest index known to be committed in a term before `term` (Leader Completeness only
+   * promises those to the leader of `term`). The scan is bounded; commit terms rise with index.
+   */
+  #committedBefore(term: number): number {
+    const lowest = Math.max(0, this.#committedMax - 4096);
+    for (let index = this.#committedMax; index > lowest; index--) {
+      if ((this.#commitTerm[index] ?? Infinity) < term) return index;
+    }
+    return 0;
+  }
+
+  #noteCommit(node: number, commit: number, chain: LogChain, term: number): void {
     check(commit <= chain.lastIndex, () => `Node ${node} committed ${commit} beyond its log ` +
       `(${chain.lastIndex})`);
     if (commit > this.#committedMax) {
       for (let index = Math.max(this.#committedMax + 1, chain.base); index <= commit; index++) {
         const hash = chain.hashAt(index);
-        if (hash !== null) this.#extendCommitted(index, hash);
+        if (hash !== null) this.#extendCommitted(index, hash, term);
       }
     }
     this.#checkHolds(node, chain, Math.min(commit, this.#committedMax), `node ${node}'s commit`);
   }
 
-  #extendCommitted(index: number, hash: number): void {
+  #extendCommitted(index: number, hash: number, term: number): void {
+    this.#commitTerm[index] = Math.min(this.#commitTerm[index] ?? Infinity, term);
     const known = this.#committed[index];
     if (known !== undefined) {
       check(known === hash, () => `Committed entry ${index} was contradicted`);

@@ -30,6 +30,7 @@ export class Liveness {
     const simulation = this.#simulation;
     const { options, network, scheduler } = simulation;
     simulation.faults.stop();
+    simulation.membership.stop();
     const core = this.#chooseCore();
     network.heal(true);
     const outside = simulation.hosts.filter((host) => !core.includes(host));
@@ -71,10 +72,15 @@ export class Liveness {
     return lastIndex * roundTripMs;
   }
 
+  /**
+   * Every host not removed, or (without membership changes, so the voters are the founders) a
+   * random majority of them.
+   */
   #chooseCore(): SimHost[] {
     const simulation = this.#simulation;
-    const hosts = [...simulation.hosts];
-    if (!simulation.options.healCoreOnly) return hosts;
+    const hosts = simulation.hosts.filter((host) => !host.retired);
+    const { healCoreOnly, membership } = simulation.options;
+    if (!healCoreOnly || membership.enabled) return hosts;
     for (let position = hosts.length - 1; position > 0; position--) {
       const other = this.#prng.nextInt(position + 1);
       [hosts[position], hosts[other]] = [hosts[other] as SimHost, hosts[position] as SimHost];
@@ -82,11 +88,16 @@ export class Liveness {
     return hosts.slice(0, Math.floor(hosts.length / 2) + 1);
   }
 
-  /** Whether the core converged; proposes the probe through the leader when it is time. */
-  #reached(core: readonly SimHost[], electionMs: number): boolean {
-    const leaders = core.filter((host) => host.role()?.leader === true);
+  /**
+   * Whether the core's members (in the leader's configuration) converged; issues the read and
+   * write probes through the leader when it is time.
+   */
+  #reached(healed: readonly SimHost[], electionMs: number): boolean {
+    const leaders = healed.filter((host) => host.role()?.leader === true);
     const leader = leaders[0];
     if (leaders.length !== 1 || leader === undefined) return false;
+    const { voters, learners } = leader.confState;
+    const core = healed.filter((host) => voters.includes(host.id) || learners.includes(host.id));
     const term = leader.role()?.term;
     const following = core.every((host) => {
       const role = host.role();

@@ -27,7 +27,8 @@ export class SimNetwork {
   readonly #prng: Prng;
   readonly #coverage: Coverage;
   readonly #endpoints: NetworkEndpoints;
-  readonly #nodeCount: number;
+  /** The ids of the hosts that exist now (members join during a run). */
+  readonly #nodes: () => readonly number[];
   #options: NetworkOptions;
   /** Directed links (from * 256 + to) that drop everything. */
   readonly #blocked = new Set<number>();
@@ -38,14 +39,14 @@ export class SimNetwork {
     prng: Prng;
     coverage: Coverage;
     endpoints: NetworkEndpoints;
-    nodeCount: number;
+    nodes: () => readonly number[];
     network: NetworkOptions;
   }) {
     this.#scheduler = options.scheduler;
     this.#prng = options.prng;
     this.#coverage = options.coverage;
     this.#endpoints = options.endpoints;
-    this.#nodeCount = options.nodeCount;
+    this.#nodes = options.nodes;
     this.#options = options.network;
   }
 
@@ -95,7 +96,7 @@ export class SimNetwork {
   /** Blocks every link between `group` and the rest, both ways. */
   isolate(group: readonly number[]): void {
     for (const inside of group) {
-      for (let other = 1; other <= this.#nodeCount; other++) {
+      for (const other of this.#nodes()) {
         if (group.includes(other)) continue;
         this.#blocked.add(inside * 256 + other);
         this.#blocked.add(other * 256 + inside);
@@ -112,7 +113,7 @@ export class SimNetwork {
   partition(kind: PartitionKind): void {
     this.#coverage.partitionStarted++;
     const nodes = this.#shuffledNodes();
-    const splitAt = 1 + this.#prng.nextInt(this.#nodeCount - 1);
+    const splitAt = 1 + this.#prng.nextInt(nodes.length - 1);
     const side = nodes.slice(0, splitAt);
     const rest = nodes.slice(splitAt);
     switch (kind) {
@@ -132,7 +133,7 @@ export class SimNetwork {
   }
 
   #shuffledNodes(): number[] {
-    const nodes = Array.from({ length: this.#nodeCount }, (_, position) => position + 1);
+    const nodes = [...this.#nodes()];
     for (let position = nodes.length - 1; position > 0; position--) {
       const other = this.#prng.nextInt(position + 1);
       [nodes[position], nodes[other]] = [nodes[other] as number, nodes[position] as number];

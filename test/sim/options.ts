@@ -71,6 +71,8 @@ export interface SimOptions {
   readonly livenessElectionTimeouts: number;
   /** Heal only a random majority core in the liveness phase (else every node). */
   readonly healCoreOnly: boolean;
+  /** Add learners, promote them and remove voters during the fault phase. */
+  readonly membership: { readonly enabled: boolean; readonly actionMeanMs: number };
 }
 
 /** Draws every option of a run from `prng` (the seed's options stream). */
@@ -117,6 +119,7 @@ export function drawOptions(seed: number, prng: Prng): SimOptions {
     faultPhaseMs: 1500 + prng.nextInt(1500),
     livenessElectionTimeouts: 20,
     healCoreOnly: prng.chance(0.3),
+    membership: { enabled: prng.chance(0.4), actionMeanMs: 100 + prng.nextInt(300) },
   };
 }
 

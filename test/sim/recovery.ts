@@ -7,6 +7,7 @@
  */
 import type { Logger } from "../../src/lib/log.ts";
 import {
+  type BootstrapLog,
   type ConfState,
   type HardState,
   MemoryStorage,
@@ -36,6 +37,8 @@ export async function recoverHost(options: {
   fs: FileSystem;
   segmentBytes: number;
   initialConf: ConfState;
+  /** For a founder: the log written on its very first start, before anything else. */
+  bootstrap: BootstrapLog | null;
   logger: Logger;
   onEntry: (index: number, term: number, hash: number) => void;
 }): Promise<Recovered> {
@@ -46,21 +49,29 @@ export async function recoverHost(options: {
     frameBytesMax,
     logger: options.logger,
   });
+  const fresh = dataDir.hardState === null && dataDir.snapshot === null &&
+    dataDir.entries.length === 0;
+  const bootstrap = fresh ? options.bootstrap : null;
+  if (bootstrap !== null) {
+    await dataDir.wal.save(bootstrap.hardState, bootstrap.entries);
+    await dataDir.wal.sync();
+  }
+  const entries = bootstrap?.entries ?? dataDir.entries;
   const storage = new MemoryStorage(options.initialConf);
   const snapshot = dataDir.snapshot;
   const kv = snapshot === null ? new KvStore() : KvStore.restore(snapshot.data);
   const snapshotIndex = snapshot?.metadata.index ?? 0;
   const snapshotTerm = snapshot?.metadata.term ?? 0;
   if (snapshot !== null) storage.applySnapshot(snapshot);
-  storage.append(dataDir.entries);
-  const stored = dataDir.hardState ?? emptyHardState;
+  storage.append(entries);
+  const stored = bootstrap?.hardState ?? dataDir.hardState ?? emptyHardState;
   // A snapshot marker is synced before the hard state that follows it, so a crash in between
   // leaves a commit below the snapshot; the snapshot itself proves its index committed.
   const hardState = { ...stored, commit: Math.max(stored.commit, snapshotIndex) };
   storage.setHardState(hardState);
   const chain = new LogChain();
   chain.reset(snapshotIndex, snapshotTerm, kv.chain);
-  chain.append(dataDir.entries, options.onEntry);
+  chain.append(entries, options.onEntry);
   return {
     dataDir,
     storage,

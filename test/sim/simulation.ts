@@ -9,10 +9,11 @@
 import { AssertionError } from "../../src/lib/assert.ts";
 import { createPrng } from "../../src/lib/prng.ts";
 import type { Prng } from "../../src/lib/prng.ts";
-import type { ConfState, Message } from "../../src/raft/index.ts";
+import type { ConfState, MemberId, Message } from "../../src/raft/index.ts";
 import { type Coverage, emptyCoverage } from "./coverage.ts";
 import { FaultInjector } from "./faults.ts";
-import { SimHost } from "./host.ts";
+import { type HostEnvironment, SimHost } from "./host.ts";
+import { MembershipDriver } from "./membership.ts";
 import { Invariants, InvariantViolation } from "./invariants.ts";
 import { SimNetwork } from "./network.ts";
 import { type SimOptions, drawOptions } from "./options.ts";
@@ -64,9 +65,11 @@ export class Simulation {
   readonly network: SimNetwork;
   readonly workload: Workload;
   readonly faults: FaultInjector;
+  readonly membership: MembershipDriver;
+  readonly #environment: HostEnvironment;
+  readonly #root: Prng;
   readonly #clockPrng: Prng;
   readonly #livenessPrng: Prng;
-  readonly #quorum: number;
   readonly #leaderOfTerm = new Map<number, number>();
   #lastLeader = 0;
 
@@ -78,7 +81,8 @@ export class Simulation {
     const faultPrng = root.fork();
     this.#clockPrng = root.fork();
     this.#livenessPrng = root.fork();
-    this.#quorum = Math.floor(options.nodeCount / 2) + 1;
+    const membershipPrng = root.fork();
+    this.#root = root;
     this.network = new SimNetwork({
       scheduler: this.scheduler,
       prng: networkPrng,
@@ -89,12 +93,14 @@ export class Simulation {
           this.#host(message.from).reportSnapshot(message.to, delivered),
         reportUnreachable: (message) => this.#host(message.from).reportUnreachable(message.to),
       },
-      nodeCount: options.nodeCount,
+      nodes: () => this.hosts.flatMap((host) => (host.retired ? [] : [host.node])),
       network: options.network,
     });
-    const ids = Array.from({ length: options.nodeCount }, (_, position) => BigInt(position + 1));
-    const initialConf: ConfState = { voters: ids, learners: [] };
-    const environment = {
+    const founders = Array.from({ length: options.nodeCount }, (_, at) => BigInt(at + 1));
+    // Founders write the bootstrap log (committed addVoter entries) and start with no
+    // membership; joiners start empty and learn it from the log or a snapshot.
+    const initialConf: ConfState = { voters: [], learners: [] };
+    const environment: HostEnvironment = {
       scheduler: this.scheduler,
       network: this.network,
       options,
@@ -104,14 +110,19 @@ export class Simulation {
       initialConf,
       peer: (id: bigint) => this.hosts[Number(id) - 1],
     };
-    for (let node = 1; node <= options.nodeCount; node++) {
-      this.hosts.push(new SimHost(node, environment, root.fork()));
+    this.#environment = environment;
+    for (const id of founders) {
+      this.hosts.push(new SimHost({ node: Number(id), environment, raftPrng: root.fork(),
+        founders }));
     }
     this.workload = new Workload({ scheduler: this.scheduler, prng: workloadPrng,
       hosts: this.hosts, workload: options.workload, coverage: this.coverage,
       network: this.network });
     this.faults = new FaultInjector({ scheduler: this.scheduler, prng: faultPrng,
       hosts: this.hosts, network: this.network, faults: options.faults });
+    this.membership = new MembershipDriver({ scheduler: this.scheduler, prng: membershipPrng,
+      hosts: this.hosts, coverage: this.coverage, addHost: () => this.#addHost(),
+      actionMeanMs: options.membership.actionMeanMs });
   }
 
   /** Runs both phases and the final checks; the failure report, or null on success. */
@@ -120,6 +131,7 @@ export class Simulation {
       for (const host of this.hosts) await host.boot();
       this.#startClocks();
       this.faults.start();
+      if (this.options.membership.enabled) this.membership.start();
       this.workload.start(this.options.faultPhaseMs);
       await this.runUntil(this.options.faultPhaseMs, () => false);
       const liveness = new Liveness(this, this.#livenessPrng);
@@ -155,19 +167,35 @@ export class Simulation {
       this.#lastLeader = host.node;
       this.trace.note(`node ${host.node} leads term ${role.term}`);
     }
-    this.invariants.checkDurableQuorum(this.hosts, this.#quorum);
+    this.membership.settle();
+    this.invariants.checkDurableQuorum((id: MemberId) => this.hosts[Number(id) - 1]);
     this.trace.record(event.time, event.label, event.node, this.invariants.committedMax);
   }
 
   #startClocks(): void {
+    for (const host of this.hosts) this.#startClock(host);
+  }
+
+  #startClock(host: SimHost): void {
     const tickMs = this.options.tickMs;
-    for (const host of this.hosts) {
-      const tick = (): void => {
-        host.tick();
-        this.scheduler.after(tickMs, "tick", host.node, tick);
-      };
-      this.scheduler.after(this.#clockPrng.nextInt(tickMs), "tick", host.node, tick);
-    }
+    const tick = (): void => {
+      if (host.retired) return;
+      host.tick();
+      this.scheduler.after(tickMs, "tick", host.node, tick);
+    };
+    this.scheduler.after(this.#clockPrng.nextInt(tickMs), "tick", host.node, tick);
+  }
+
+  /** Starts a brand-new, empty member with the next unused id. */
+  async #addHost(): Promise<SimHost> {
+    const node = this.hosts.length + 1;
+    const host = new SimHost({ node, environment: this.#environment,
+      raftPrng: this.#root.fork(), founders: null });
+    this.hosts.push(host);
+    await host.boot();
+    this.#startClock(host);
+    this.trace.note(`node ${node} starts empty to join`);
+    return host;
   }
 
   #host(id: bigint): SimHost {
