@@ -1,15 +1,16 @@
 /**
  * @module
- * The command line: `cairn [serve]` and `cairn bench`, as citty commands. The composition root
- * injects what `serve` runs and the process's I/O; `runCli` returns the exit status (0, 1 for a
- * failure, 2 for a usage error) instead of exiting.
+ * The command line: `cairn [serve]`, `cairn bench` and `cairn check`, as citty commands. The
+ * composition root injects what `serve` runs and the process's I/O; `runCli` returns the exit
+ * status (0, 1 for a failure, 2 for a usage error) instead of exiting.
  */
 import { type CommandDef, defineCommand, runCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
 import type { Config } from "../config.ts";
 import { createBenchCommand } from "./bench/command.ts";
+import { createCheckCommand } from "./check/command.ts";
 import { UsageError } from "./flags.ts";
-import { benchHelp, serveHelp } from "./help.ts";
+import { benchHelp, checkHelp, serveHelp } from "./help.ts";
 import type { CliIo } from "./io.ts";
 import { parseServeArgs } from "./serve-args.ts";
 
@@ -29,7 +30,7 @@ export const cairnVersion: string = packageJson.version;
 export const usageExitStatus = 2;
 
 /**
- * Builds the root citty command with its `serve` (default) and `bench` sub-commands.
+ * Builds the root citty command with its `serve` (default), `bench` and `check` sub-commands.
  * @example
  * ```ts
  * const main = createMainCommand({ ...io, serve: async (config) => startServer(config) });
@@ -48,7 +49,11 @@ export function createMainCommand(dependencies: CliDependencies): CommandDef {
   return defineCommand({
     meta: { name: "cairn", version: cairnVersion, description: packageJson.description },
     default: "serve",
-    subCommands: { serve, bench: createBenchCommand(dependencies) },
+    subCommands: {
+      serve,
+      bench: createBenchCommand(dependencies),
+      check: createCheckCommand(dependencies),
+    },
   });
 }
 
@@ -61,14 +66,14 @@ export async function runCli(
   dependencies: CliDependencies,
 ): Promise<number> {
   const first = argv[0];
-  const command = first === "serve" || first === "bench" ? first : "serve";
+  const command = first === "bench" || first === "check" ? first : "serve";
   const rest = command === first ? argv.slice(1) : [...argv];
   if (first !== undefined && command !== first && !first.startsWith("-")) {
-    dependencies.stderr(`cairn: Unknown command "${first}": expected serve or bench`);
+    dependencies.stderr(`cairn: Unknown command "${first}": expected serve, bench or check`);
     return usageExitStatus;
   }
   if (rest.some((argument) => ["-h", "-help", "--help"].includes(argument))) {
-    dependencies.stdout(command === "bench" ? benchHelp(cairnVersion) : serveHelp(cairnVersion));
+    dependencies.stdout(helpFor(command));
     return 0;
   }
   if (command === "serve" && rest.some((argument) => /^--?version$/.test(argument))) {
@@ -84,6 +89,12 @@ export async function runCli(
 }
 
 // --- internal ---
+
+function helpFor(command: "serve" | "bench" | "check"): string {
+  if (command === "bench") return benchHelp(cairnVersion);
+  if (command === "check") return checkHelp(cairnVersion);
+  return serveHelp(cairnVersion);
+}
 
 function reportFailure(error: unknown, io: CliIo): number {
   const message = error instanceof Error ? error.message : String(error);
