@@ -107,6 +107,7 @@ async function startOnDataDir(
     pendingProposalsMax: config.limits.pendingProposalsMax,
     snapshotEntries: config.limits.snapshotEntries,
     tickIntervalMs: Math.min(config.heartbeatIntervalMs, config.expiryIntervalMs),
+    expiryIntervalMs: config.expiryIntervalMs,
     onFatal: dependencies.onFatal,
   });
   node.start();

@@ -45,6 +45,8 @@ export interface NodeOptions {
   /** Applied entries between snapshots. */
   readonly snapshotEntries: number;
   readonly tickIntervalMs: number;
+  /** How often the leader looks for keys whose TTL has passed. */
+  readonly expiryIntervalMs: number;
   /** Called once if the loop hits an error it cannot survive (a failed fsync, say). */
   readonly onFatal: (error: unknown) => void;
 }
@@ -69,6 +71,8 @@ export class Node implements KeyValueNode {
   #deferredHardState: HardState | null = null;
   /** The last log index known fdatasynced; committed entries up to it can apply at once. */
   #durableIndex: number;
+  /** Monotonic ms of the last look for expired keys. */
+  #expiryCheckedAtMs = -Infinity;
   /** Monotonic ms when this member last proposed an expiry; null when none is in flight. */
   #expiryProposedAtMs: number | null = null;
   #wakeLoop: (() => void) | null = null;
@@ -291,6 +295,8 @@ export class Node implements KeyValueNode {
   /** The leader removes expired keys through the log, stamped with its own clock. */
   #maybeProposeExpiry(nowMs: number): void {
     if (this.#stopping || !this.#consensus.status().isLeader) return;
+    if (nowMs - this.#expiryCheckedAtMs < this.#options.expiryIntervalMs) return;
+    this.#expiryCheckedAtMs = nowMs;
     const nextExpirationMs = this.store.nextExpirationMs();
     if (nextExpirationMs === null || nextExpirationMs > this.clock.wallMs()) return;
     const inFlight = this.#expiryProposedAtMs;

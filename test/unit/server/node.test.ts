@@ -90,6 +90,7 @@ function startNode(options: { snapshotEntries?: number; wal?: RecordingWal } = {
     pendingProposalsMax: 1000,
     snapshotEntries: options.snapshotEntries ?? 10_000,
     tickIntervalMs: 5,
+    expiryIntervalMs: 5,
     onFatal: (error) => fatal.push(error),
   });
   node.start();
