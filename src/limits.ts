@@ -74,3 +74,46 @@ export function checkLimits(limits: Limits): void {
 
 checkLimits(defaultLimits);
 assert(defaultLimits.historyEventsMax >= 1, "history must keep at least one event");
+
+/**
+ * The peer transport's limits. Kept apart from `Limits` until each has a flag (`Limits` is a
+ * closed record the CLI maps to flags); merge them into `Limits` when the flags exist.
+ */
+export interface TransportLimits {
+  /** Messages waiting to be written to one peer; more are dropped (peer reported unreachable). */
+  peerSendQueueMessagesMax: number;
+  /** Bytes of encoded messages waiting for one peer; must hold at least one largest frame. */
+  peerSendQueueBytesMax: number;
+  /** Snapshot data bytes per streamed chunk frame. */
+  snapshotChunkBytes: number;
+  /** Largest snapshot a member accepts from a peer, in bytes of data. */
+  snapshotReceiveBytesMax: number;
+}
+
+export const defaultTransportLimits: Readonly<TransportLimits> = {
+  peerSendQueueMessagesMax: 4096,
+  peerSendQueueBytesMax: 64 * mebibyte,
+  snapshotChunkBytes: mebibyte,
+  snapshotReceiveBytesMax: 1024 * mebibyte,
+};
+
+/**
+ * Checks transport limits against each other and against `frameBytesMax`.
+ * @throws {RangeError} naming the first limit that is out of range.
+ */
+export function checkTransportLimits(limits: TransportLimits, frameBytesMax: number): void {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!(Number.isSafeInteger(value) && value > 0)) {
+      throw new RangeError(`Invalid limit ${name}=${String(value)}: must be a positive integer`);
+    }
+  }
+  if (limits.peerSendQueueBytesMax < frameBytesMax) {
+    throw new RangeError("Invalid limits: peerSendQueueBytesMax must be at least frameBytesMax");
+  }
+  // A chunk travels in one frame with a 16-byte header and up to 7 bytes of padding.
+  if (limits.snapshotChunkBytes + 64 > frameBytesMax) {
+    throw new RangeError("Invalid limits: snapshotChunkBytes must fit in frameBytesMax");
+  }
+}
+
+checkTransportLimits(defaultTransportLimits, defaultLimits.frameBytesMax);

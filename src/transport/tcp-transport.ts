@@ -1,0 +1,321 @@
+/**
+ * @module
+ * The TCP transport: a `Bun.listen` listener whose accepted connections are only read (save
+ * pongs), and one dialed connection per peer for sending. Ties the peers, inbound connections
+ * and counters together behind the `Transport` interface.
+ */
+import type { Socket, TCPSocketListener } from "bun";
+import { type MsgpackCodec, createMsgpackCodec } from "../codec/index.ts";
+import { assert } from "../lib/assert.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Prng } from "../lib/prng.ts";
+import type { TransportLimits } from "../limits.ts";
+import type { MemberId, Message } from "../raft/index.ts";
+import { Backoff, type BackoffOptions, defaultBackoffOptions } from "./backoff.ts";
+import { InboundConnection, type InboundContext } from "./inbound.ts";
+import { OutboundPeer, type PeerEvents } from "./peer.ts";
+import { parsePeerUrl } from "./peer-url.ts";
+import { SocketRegistry } from "./socket-registry.ts";
+import {
+  type MessageHandler,
+  type PeerStats,
+  type SnapshotStatusHandler,
+  type Timers,
+  type Transport,
+  type TransportStats,
+  type UnreachableHandler,
+  systemTimers,
+} from "./types.ts";
+
+/** Everything a TCP transport is built from. */
+export interface TcpTransportOptions {
+  readonly memberId: MemberId;
+  readonly clusterId: bigint;
+  /** `http://host:port` to listen on; port 0 picks a free port (see `listenPort`). */
+  readonly listenUrl: string;
+  readonly clock: Clock;
+  /** Jitter for reconnect delays; each peer forks its own generator. */
+  readonly prng: Prng;
+  readonly logger: Logger;
+  readonly frameBytesMax: number;
+  readonly limits: TransportLimits;
+  readonly backoff?: BackoffOptions;
+  /** How often each peer connection is pinged for latency (default 1000 ms). */
+  readonly pingIntervalMs?: number;
+  /** How long `stop()` waits for sockets to close gracefully (default 1000 ms). */
+  readonly closeGraceMs?: number;
+  readonly timers?: Timers;
+  readonly onMessage?: MessageHandler;
+  readonly onUnreachable?: UnreachableHandler;
+  readonly onSnapshotStatus?: SnapshotStatusHandler;
+}
+
+interface Counters {
+  messages: number;
+  bytes: number;
+}
+
+type InboundSocketData = InboundConnection | undefined;
+
+/** Raft messages between members over Bun TCP sockets. */
+export class TcpTransport implements Transport {
+  readonly #options: TcpTransportOptions;
+  readonly #codec: MsgpackCodec = createMsgpackCodec();
+  readonly #timers: Timers;
+  readonly #registry = new SocketRegistry();
+  readonly #peers = new Map<MemberId, OutboundPeer>();
+  readonly #inbound = new Map<MemberId, Set<InboundConnection>>();
+  readonly #inboundOpen = new Set<InboundConnection>();
+  readonly #removed = new Set<MemberId>();
+  readonly #receivedByPeer = new Map<MemberId, Counters>();
+  readonly #sent: Counters = { messages: 0, bytes: 0 };
+  readonly #received: Counters = { messages: 0, bytes: 0 };
+  #listener: TCPSocketListener<InboundSocketData> | undefined;
+  #state: "new" | "started" | "stopped" = "new";
+  #onMessage: MessageHandler;
+  #onUnreachable: UnreachableHandler;
+  #onSnapshotStatus: SnapshotStatusHandler;
+  readonly #inboundContext: InboundContext;
+
+  /** @throws {RangeError} when `listenUrl` is not a peer URL. */
+  constructor(options: TcpTransportOptions) {
+    parsePeerUrl(options.listenUrl);
+    assert(options.frameBytesMax >= options.limits.snapshotChunkBytes + 64, "chunk fits frame");
+    this.#options = options;
+    this.#timers = options.timers ?? systemTimers();
+    this.#onMessage = options.onMessage ?? (() => {});
+    this.#onUnreachable = options.onUnreachable ?? (() => {});
+    this.#onSnapshotStatus = options.onSnapshotStatus ?? (() => {});
+    this.#inboundContext = this.#createInboundContext();
+  }
+
+  /** The port the listener is bound to; only after `start()`. */
+  get listenPort(): number {
+    assert(this.#listener !== undefined, "the transport listens only once started");
+    return this.#listener.port;
+  }
+
+  /**
+   * Listens for peers and dials the known ones.
+   * @throws {Error} when the listen address cannot be bound.
+   */
+  start(): Promise<void> {
+    assert(this.#state === "new", "a transport starts once");
+    const { hostname, port } = parsePeerUrl(this.#options.listenUrl);
+    this.#listener = Bun.listen<InboundSocketData>({
+      hostname,
+      port,
+      data: undefined,
+      socket: {
+        open: (socket) => this.#inboundOpened(socket),
+        data: (socket, data) => socket.data?.receive(data),
+        drain: (socket) => socket.data?.drain(),
+        end: (socket) => {
+          socket.end();
+        },
+        close: (socket) => this.#inboundClosed(socket),
+        error: (_socket, error) => {
+          this.#options.logger.debug("peer inbound socket error", { detail: error.message });
+        },
+      },
+    });
+    this.#state = "started";
+    for (const peer of this.#peers.values()) peer.start();
+    this.#options.logger.info("peer transport listening", { port: this.#listener.port });
+    return Promise.resolve();
+  }
+
+  /** Closes the listener and every connection; resolves once all sockets are closed. */
+  async stop(): Promise<void> {
+    if (this.#state === "stopped") return;
+    this.#state = "stopped";
+    this.#listener?.stop(false);
+    for (const peer of this.#peers.values()) void peer.close();
+    for (const connection of this.#inboundOpen) connection.close();
+    const stillOpen = await this.#registry.closeAll(this.#timers, this.#closeGraceMs);
+    if (stillOpen > 0) this.#options.logger.warn("peer sockets did not close", { stillOpen });
+    this.#listener?.stop(true);
+  }
+
+  send(messages: readonly Message[]): void {
+    const unreachable = new Set<MemberId>();
+    for (const message of messages) {
+      assert(message.from === this.#options.memberId, "a member sends only its own messages");
+      const peer = this.#peers.get(message.to);
+      if (this.#state !== "stopped" && peer !== undefined && peer.send(message)) continue;
+      if (message.type === "MsgSnap") this.#onSnapshotStatus(message.to, false);
+      unreachable.add(message.to);
+    }
+    for (const peerId of unreachable) this.#onUnreachable(peerId);
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.#onMessage = handler;
+  }
+
+  onUnreachable(handler: UnreachableHandler): void {
+    this.#onUnreachable = handler;
+  }
+
+  onSnapshotStatus(handler: SnapshotStatusHandler): void {
+    this.#onSnapshotStatus = handler;
+  }
+
+  /**
+   * Adds a peer (or updates the URLs of a known one).
+   * @throws {RangeError} when `urls` is empty or holds something other than peer URLs.
+   */
+  addPeer(id: MemberId, urls: readonly string[]): void {
+    assert(id !== this.#options.memberId, "a member is not its own peer");
+    const known = this.#peers.get(id);
+    if (known !== undefined) {
+      known.updateUrls(urls);
+      return;
+    }
+    this.#removed.delete(id);
+    const peer = new OutboundPeer({
+      id,
+      urls,
+      clusterId: this.#options.clusterId,
+      memberId: this.#options.memberId,
+      codec: this.#codec,
+      clock: this.#options.clock,
+      timers: this.#timers,
+      backoff: new Backoff(
+        this.#options.backoff ?? defaultBackoffOptions,
+        this.#options.prng.fork(),
+      ),
+      logger: this.#options.logger,
+      frameBytesMax: this.#options.frameBytesMax,
+      limits: this.#options.limits,
+      pingIntervalMs: this.#options.pingIntervalMs ?? 1000,
+      registry: this.#registry,
+      events: this.#peerEvents,
+    });
+    this.#peers.set(id, peer);
+    if (this.#state === "started") peer.start();
+  }
+
+  removePeer(id: MemberId): void {
+    this.#removed.add(id);
+    const peer = this.#peers.get(id);
+    this.#peers.delete(id);
+    void peer?.close();
+    for (const connection of this.#inbound.get(id) ?? []) connection.close();
+    this.#inbound.delete(id);
+    this.#receivedByPeer.delete(id);
+  }
+
+  /**
+   * Changes a known peer's URLs.
+   * @throws {RangeError} when the peer is unknown or the URLs are not peer URLs.
+   */
+  updatePeer(id: MemberId, urls: readonly string[]): void {
+    const peer = this.#peers.get(id);
+    if (peer === undefined) {
+      throw new RangeError(`Cannot update peer ${id.toString(16)}: not a known peer`);
+    }
+    peer.updateUrls(urls);
+  }
+
+  stats(): TransportStats {
+    const peers: PeerStats[] = [...this.#peers.values()].map((peer) => {
+      const received = this.#receivedByPeer.get(peer.id);
+      return {
+        ...peer.stats(),
+        receivedMessages: received?.messages ?? 0,
+        receivedBytes: received?.bytes ?? 0,
+      };
+    });
+    return {
+      peers,
+      sentMessages: this.#sent.messages,
+      sentBytes: this.#sent.bytes,
+      receivedMessages: this.#received.messages,
+      receivedBytes: this.#received.bytes,
+      inboundConnections: this.#inboundOpen.size,
+      socketsOpen: this.#registry.size,
+    };
+  }
+
+  // --- internal ---
+
+  get #closeGraceMs(): number {
+    return this.#options.closeGraceMs ?? 1000;
+  }
+
+  readonly #peerEvents: PeerEvents = {
+    unreachable: (peerId) => this.#onUnreachable(peerId),
+    snapshotStatus: (peerId, ok) => this.#onSnapshotStatus(peerId, ok),
+    sent: (bytes, messages) => {
+      this.#sent.bytes += bytes;
+      this.#sent.messages += messages;
+    },
+  };
+
+  #createInboundContext(): InboundContext {
+    const options = this.#options;
+    return {
+      codec: this.#codec,
+      frameBytesMax: options.frameBytesMax,
+      snapshotReceiveBytesMax: options.limits.snapshotReceiveBytesMax,
+      logger: options.logger,
+      expectation: {
+        clusterId: options.clusterId,
+        memberId: options.memberId,
+        removed: this.#removed,
+      },
+      accepted: (connection, peerId) => {
+        let connections = this.#inbound.get(peerId);
+        if (connections === undefined) {
+          connections = new Set();
+          this.#inbound.set(peerId, connections);
+        }
+        connections.add(connection);
+      },
+      deliver: (peerId, message) => {
+        this.#received.messages += 1;
+        const counters = this.#receivedCounters(peerId);
+        if (counters !== undefined) counters.messages += 1;
+        this.#onMessage(message);
+      },
+      received: (peerId, bytes) => {
+        this.#received.bytes += bytes;
+        const counters = peerId === undefined ? undefined : this.#receivedCounters(peerId);
+        if (counters !== undefined) counters.bytes += bytes;
+      },
+    };
+  }
+
+  /** The received counters of a known peer (created on first use); none for strangers. */
+  #receivedCounters(peerId: MemberId): Counters | undefined {
+    if (!this.#peers.has(peerId)) return undefined;
+    let counters = this.#receivedByPeer.get(peerId);
+    if (counters === undefined) {
+      counters = { messages: 0, bytes: 0 };
+      this.#receivedByPeer.set(peerId, counters);
+    }
+    return counters;
+  }
+
+  #inboundOpened(socket: Socket<InboundSocketData>): void {
+    this.#registry.add(socket);
+    if (this.#state !== "started") {
+      socket.end();
+      return;
+    }
+    const connection = new InboundConnection(socket, this.#inboundContext);
+    socket.data = connection;
+    this.#inboundOpen.add(connection);
+  }
+
+  #inboundClosed(socket: Socket<InboundSocketData>): void {
+    this.#registry.closed(socket);
+    const connection = socket.data;
+    if (connection === undefined) return;
+    this.#inboundOpen.delete(connection);
+    const peerId = connection.peerId;
+    if (peerId !== undefined) this.#inbound.get(peerId)?.delete(connection);
+  }
+}
