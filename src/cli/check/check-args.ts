@@ -77,8 +77,10 @@ export const checkFlags: readonly FlagSpec[] = [
     ...spec(
       "faults",
       "<command>",
-      "Shell command run alongside the workload (e.g. killing and restarting members); " +
-        "stopped by its process group when the workload ends; its output is shown prefixed.",
+      "Shell command run alongside the workload (e.g. killing and restarting members), " +
+        "with CAIRN_CHECK_ENDPOINTS set; its output is shown prefixed. When the workload " +
+        "ends the shell gets SIGTERM (SIGKILL 2 s later); what it started in the background " +
+        "keeps running.",
       "",
     ),
     group: faultsGroup,

@@ -1,9 +1,9 @@
 /**
  * @module
- * The `--faults` command: a shell command run alongside the workload in its own process group,
- * its output shown line by line with a `[faults]` prefix, and stopped when the workload ends —
- * SIGTERM to its process group (by the id of the group it leads), then SIGKILL if it has not
- * exited within a grace period.
+ * The `--faults` command: a shell command run alongside the workload, its output shown line by
+ * line with a `[faults]` prefix, and stopped by its PID when the workload ends — SIGTERM, then
+ * SIGKILL if it has not exited within a grace period. Only the shell is signalled: members it
+ * restarted in the background keep running (a script that wants to clean up traps TERM).
  */
 import type { CliIo } from "../io.ts";
 
@@ -19,6 +19,8 @@ export interface FaultsOutcome {
 
 /** A running fault command. */
 export interface FaultsProcess {
+  /** Resolves with the exit status (null after a signal) when the command exits. */
+  readonly exited: Promise<number | null>;
   /** Stops the command if it is still running and waits for it and its output. */
   stop(): Promise<FaultsOutcome>;
 }
@@ -26,8 +28,11 @@ export interface FaultsProcess {
 /** How long the command gets to exit after SIGTERM before SIGKILL. */
 const gracePeriodMs = 2000;
 
-/** How long to wait for the rest of the command's output once it has exited. */
-const outputDrainMs = 1000;
+/**
+ * How long to wait for the rest of the output once the command has exited; a background child
+ * that inherited the pipes may hold them open, so reading is then cancelled.
+ */
+const outputDrainMs = 500;
 
 /**
  * Starts `command` with `/bin/sh -c`. Its environment is the process's plus
@@ -48,40 +53,42 @@ export function startFaults(
     stdout: "pipe",
     stderr: "pipe",
     env: environment,
-    detached: true,
   });
-  const output = Promise.all([
-    forwardLines(child.stdout, (line) => io.stderr(`[faults] ${line}`)),
-    forwardLines(child.stderr, (line) => io.stderr(`[faults] ${line}`)),
-  ]);
+  const readers = [child.stdout.getReader(), child.stderr.getReader()];
+  const output = Promise.all(
+    readers.map((reader) => forwardLines(reader, (line) => io.stderr(`[faults] ${line}`))),
+  );
   return {
+    exited: child.exited.then(() => child.exitCode),
     stop: async () => {
       const running = child.exitCode === null && child.signalCode === null;
       if (running) {
-        signalGroup(child.pid, "SIGTERM");
-        const exited = await within(child.exited, gracePeriodMs);
-        if (!exited) signalGroup(child.pid, "SIGKILL");
+        signal(child.pid, "SIGTERM");
+        if (!(await within(child.exited, gracePeriodMs))) signal(child.pid, "SIGKILL");
       }
       await child.exited;
-      await within(output, outputDrainMs);
-      const signal = child.signalCode === null ? null : String(child.signalCode);
-      return { command, exitCode: child.exitCode, signal, stopped: running };
+      if (!(await within(output, outputDrainMs))) {
+        await Promise.all(readers.map((reader) => reader.cancel().catch(() => undefined)));
+      }
+      const ended = child.signalCode === null ? null : String(child.signalCode);
+      return { command, exitCode: child.exitCode, signal: ended, stopped: running };
     },
   };
 }
 
 // --- internal ---
 
-/** Signals the process group the command leads, falling back to the process alone. */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** What is used of a stream reader (Bun's and the DOM's reader types differ). */
+interface ByteReader {
+  read(): Promise<{ readonly done: boolean; readonly value?: Uint8Array | undefined }>;
+  cancel(): Promise<void>;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(pid, name);
   } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // It has exited already.
-    }
+    // It has exited already.
   }
 }
 
@@ -98,16 +105,22 @@ async function within(promise: Promise<unknown>, milliseconds: number): Promise<
 }
 
 async function forwardLines(
-  stream: ReadableStream<Uint8Array>,
+  reader: ByteReader,
   write: (line: string) => void,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let pending = "";
-  for await (const chunk of stream) {
-    pending += decoder.decode(chunk, { stream: true });
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) write(line);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || value === undefined) break;
+      pending += decoder.decode(value, { stream: true });
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) write(line);
+    }
+  } catch {
+    // Reading was cancelled.
   }
   pending += decoder.decode();
   if (pending !== "") write(pending);

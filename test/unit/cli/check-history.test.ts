@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkEtcdHistory, type EtcdOperation, indeterminate } from "../../../src/check/index.ts";
 import { formatHistoryLines, parseHistoryLines } from "../../../src/cli/check/history-file.ts";
+import { buildReport, formatCheckText } from "../../../src/cli/check/report.ts";
 import { type CliDependencies, runCli } from "../../../src/cli/index.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "cairn-check-history-"));
@@ -120,5 +121,14 @@ describe("cairn check --check-only", () => {
     writeFileSync(path, "{}\n");
     expect(await runCli(["check", "--check-only", path], broken.dependencies)).toBe(2);
     expect(broken.stderr.join("\n")).toContain("line 1");
+  });
+});
+
+describe("the report", () => {
+  test("an exhausted budget is unknown, labelled inconclusive, never a pass", () => {
+    const check = checkEtcdHistory(indeterminateWrite, { budgetSteps: 0 });
+    expect(check.result).toBe("unknown");
+    const text = formatCheckText(buildReport(indeterminateWrite, check, 1, undefined));
+    expect(text).toContain("result      unknown: inconclusive: budget exhausted");
   });
 });
