@@ -13,6 +13,7 @@ import type { TransportLimits } from "../limits.ts";
 import type { MemberId, Message, MsgSnap } from "../raft/index.ts";
 import type { Backoff } from "./backoff.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
+import { guarded } from "./guard.ts";
 import { LatencyRecorder } from "./latency.ts";
 import { parsePeerUrl } from "./peer-url.ts";
 import { SendQueue } from "./send-queue.ts";
@@ -49,7 +50,12 @@ export interface OutboundPeerOptions {
   readonly logger: Logger;
   readonly frameBytesMax: number;
   readonly limits: TransportLimits;
+  /** How often the connection is pinged (and timeouts checked). */
   readonly pingIntervalMs: number;
+  /** A dial still pending after this long is abandoned and retried. */
+  readonly connectTimeoutMs: number;
+  /** An open connection with no pong for this long is presumed dead and re-dialed. */
+  readonly pongTimeoutMs: number;
   readonly registry: SocketRegistry;
   readonly events: PeerEvents;
 }
@@ -86,7 +92,9 @@ export class OutboundPeer {
   #pingDue = false;
   #pingSequence = 0;
   #reconnectTimer: unknown;
-  #pingTimer: unknown;
+  #tickTimer: unknown;
+  /** When the current dial began, or the last pong (or open) on the current connection. */
+  #lastProgressMs = 0;
   #success = 0;
   #fail = 0;
   #sentMessages = 0;
@@ -96,6 +104,8 @@ export class OutboundPeer {
   constructor(options: OutboundPeerOptions) {
     assert(options.id !== options.memberId, "a member is not its own peer");
     assert(options.pingIntervalMs > 0, "pingIntervalMs must be positive");
+    assert(options.pongTimeoutMs > options.pingIntervalMs, "pongTimeoutMs must exceed a ping");
+    assert(options.connectTimeoutMs > 0, "connectTimeoutMs must be positive");
     checkUrls(options.urls);
     this.id = options.id;
     this.#options = options;
@@ -111,14 +121,14 @@ export class OutboundPeer {
   start(): void {
     assert(this.#state === "idle", "a peer starts once");
     this.#connect();
-    this.#schedulePing();
+    this.#scheduleTick();
   }
 
   /**
-   * Queues one message for writing.
+   * Queues one message; `flush()` writes it.
    * @returns false when the message was dropped (the caller reports it).
    */
-  send(message: Message): boolean {
+  enqueue(message: Message): boolean {
     assert(message.to === this.id, "a message goes to the peer it names");
     if (this.#state !== "connecting" && this.#state !== "open") {
       this.#fail += 1;
@@ -139,8 +149,12 @@ export class OutboundPeer {
       this.#fail += 1;
       return false;
     }
-    this.#flush();
     return true;
+  }
+
+  /** Writes queued frames until the socket pushes back (then again on drain). */
+  flush(): void {
+    this.#flush();
   }
 
   /** Replaces the peer's URLs; a changed list re-dials at once. */
@@ -163,7 +177,7 @@ export class OutboundPeer {
     this.#state = "closed";
     this.#generation += 1;
     this.#options.timers.clearTimeout(this.#reconnectTimer);
-    this.#options.timers.clearTimeout(this.#pingTimer);
+    this.#options.timers.clearTimeout(this.#tickTimer);
     this.#queue.clear();
     this.#snapshot = undefined;
     this.#pending = undefined;
@@ -201,27 +215,31 @@ export class OutboundPeer {
     assert(url !== undefined, "a peer has at least one URL");
     const { hostname, port } = parsePeerUrl(url);
     this.#state = "connecting";
+    this.#lastProgressMs = this.#options.clock.monotonicMs();
     this.#decoder = new FrameDecoder(this.#options.frameBytesMax);
-    const registry = this.#options.registry;
+    const { registry, logger } = this.#options;
     Bun.connect<undefined>({
       hostname,
       port,
       socket: {
-        open: (socket) => {
+        open: guarded(logger, "outbound open", (socket) => {
           registry.add(socket);
           this.#opened(generation, socket);
-        },
-        data: (_socket, data) => this.#received(generation, data),
-        drain: () => {
+        }),
+        data: guarded(logger, "outbound data", (_socket, data) => this.#received(generation, data)),
+        drain: guarded(logger, "outbound drain", () => {
           if (generation === this.#generation) this.#flush();
+        }),
+        end: (socket) => {
+          socket.end();
         },
-        close: (socket, error) => {
+        close: guarded(logger, "outbound close", (socket, error) => {
           registry.closed(socket);
           if (generation === this.#generation) this.#lose(error?.message ?? "connection closed");
-        },
-        connectError: (_socket, error) => {
+        }),
+        connectError: guarded(logger, "outbound connect error", (_socket, error) => {
           if (generation === this.#generation) this.#lose(`cannot connect: ${error.message}`);
-        },
+        }),
         error: (_socket, error) => {
           this.#options.logger.debug("peer socket error", { to: this.#hex, detail: error.message });
         },
@@ -239,6 +257,7 @@ export class OutboundPeer {
     }
     this.#socket = socket;
     this.#state = "open";
+    this.#lastProgressMs = this.#options.clock.monotonicMs();
     const handshake = {
       version: peerProtocolVersion,
       clusterId: this.#options.clusterId,
@@ -280,15 +299,25 @@ export class OutboundPeer {
     this.#connect();
   }
 
-  #schedulePing(): void {
-    this.#pingTimer = this.#options.timers.setTimeout(() => {
+  #scheduleTick(): void {
+    this.#tickTimer = this.#options.timers.setTimeout(() => {
       if (this.#state === "closed") return;
-      if (this.#state === "open") {
-        this.#pingDue = true;
-        this.#flush();
-      }
-      this.#schedulePing();
+      this.#tick();
+      this.#scheduleTick();
     }, this.#options.pingIntervalMs);
+  }
+
+  /** Pings an open connection and gives up on a dial or a connection that went silent. */
+  #tick(): void {
+    const silentMs = this.#options.clock.monotonicMs() - this.#lastProgressMs;
+    if (this.#state === "connecting" && silentMs > this.#options.connectTimeoutMs) {
+      this.#lose(`no connection after ${Math.round(silentMs)} ms`);
+    } else if (this.#state === "open" && silentMs > this.#options.pongTimeoutMs) {
+      this.#lose(`no pong for ${Math.round(silentMs)} ms`);
+    } else if (this.#state === "open") {
+      this.#pingDue = true;
+      this.#flush();
+    }
   }
 
   // --- internal: reading pongs and refusals ---
@@ -315,7 +344,9 @@ export class OutboundPeer {
       const sentMs = this.#pings.get(sequence);
       if (sentMs === undefined) return;
       this.#pings.delete(sequence);
-      this.#latency.record(Math.max(0, this.#options.clock.monotonicMs() - sentMs));
+      const nowMs = this.#options.clock.monotonicMs();
+      this.#lastProgressMs = nowMs;
+      this.#latency.record(Math.max(0, nowMs - sentMs));
       // A pong proves the handshake was accepted: the connection is healthy.
       this.#options.backoff.reset();
     } else if (frame.type === PeerFrameType.reject) {
@@ -345,7 +376,6 @@ export class OutboundPeer {
       this.#fail += 1;
       return false;
     }
-    this.#flush();
     return true;
   }
 

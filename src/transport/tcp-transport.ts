@@ -13,6 +13,7 @@ import type { Prng } from "../lib/prng.ts";
 import type { TransportLimits } from "../limits.ts";
 import type { MemberId, Message } from "../raft/index.ts";
 import { Backoff, type BackoffOptions, defaultBackoffOptions } from "./backoff.ts";
+import { guarded } from "./guard.ts";
 import { InboundConnection, type InboundContext } from "./inbound.ts";
 import { OutboundPeer, type PeerEvents } from "./peer.ts";
 import { parsePeerUrl } from "./peer-url.ts";
@@ -43,6 +44,10 @@ export interface TcpTransportOptions {
   readonly backoff?: BackoffOptions;
   /** How often each peer connection is pinged for latency (default 1000 ms). */
   readonly pingIntervalMs?: number;
+  /** How long a dial may take before it is retried (default 3000 ms). */
+  readonly connectTimeoutMs?: number;
+  /** How long an open connection may go without a pong before re-dialing (default 5000 ms). */
+  readonly pongTimeoutMs?: number;
   /** How long `stop()` waits for sockets to close gracefully (default 1000 ms). */
   readonly closeGraceMs?: number;
   readonly timers?: Timers;
@@ -103,20 +108,21 @@ export class TcpTransport implements Transport {
   start(): Promise<void> {
     assert(this.#state === "new", "a transport starts once");
     const { hostname, port } = parsePeerUrl(this.#options.listenUrl);
+    const logger = this.#options.logger;
     this.#listener = Bun.listen<InboundSocketData>({
       hostname,
       port,
       data: undefined,
       socket: {
-        open: (socket) => this.#inboundOpened(socket),
-        data: (socket, data) => socket.data?.receive(data),
-        drain: (socket) => socket.data?.drain(),
+        open: guarded(logger, "inbound open", (socket) => this.#inboundOpened(socket)),
+        data: guarded(logger, "inbound data", (socket, data) => socket.data?.receive(data)),
+        drain: guarded(logger, "inbound drain", (socket) => socket.data?.drain()),
         end: (socket) => {
           socket.end();
         },
-        close: (socket) => this.#inboundClosed(socket),
+        close: guarded(logger, "inbound close", (socket) => this.#inboundClosed(socket)),
         error: (_socket, error) => {
-          this.#options.logger.debug("peer inbound socket error", { detail: error.message });
+          logger.debug("peer inbound socket error", { detail: error.message });
         },
       },
     });
@@ -140,13 +146,19 @@ export class TcpTransport implements Transport {
 
   send(messages: readonly Message[]): void {
     const unreachable = new Set<MemberId>();
+    const queued = new Set<OutboundPeer>();
     for (const message of messages) {
       assert(message.from === this.#options.memberId, "a member sends only its own messages");
       const peer = this.#peers.get(message.to);
-      if (this.#state !== "stopped" && peer !== undefined && peer.send(message)) continue;
+      if (this.#state !== "stopped" && peer !== undefined && peer.enqueue(message)) {
+        queued.add(peer);
+        continue;
+      }
       if (message.type === "MsgSnap") this.#onSnapshotStatus(message.to, false);
       unreachable.add(message.to);
     }
+    // One flush per peer lets a batch share writes.
+    for (const peer of queued) peer.flush();
     for (const peerId of unreachable) this.#onUnreachable(peerId);
   }
 
@@ -190,6 +202,8 @@ export class TcpTransport implements Transport {
       frameBytesMax: this.#options.frameBytesMax,
       limits: this.#options.limits,
       pingIntervalMs: this.#options.pingIntervalMs ?? 1000,
+      connectTimeoutMs: this.#options.connectTimeoutMs ?? 3000,
+      pongTimeoutMs: this.#options.pongTimeoutMs ?? 5000,
       registry: this.#registry,
       events: this.#peerEvents,
     });
@@ -267,12 +281,9 @@ export class TcpTransport implements Transport {
         removed: this.#removed,
       },
       accepted: (connection, peerId) => {
-        let connections = this.#inbound.get(peerId);
-        if (connections === undefined) {
-          connections = new Set();
-          this.#inbound.set(peerId, connections);
-        }
-        connections.add(connection);
+        // A peer dials one connection at a time: an older one from it is dead or dying.
+        for (const older of this.#inbound.get(peerId) ?? []) older.close();
+        this.#inbound.set(peerId, new Set([connection]));
       },
       deliver: (peerId, message) => {
         this.#received.messages += 1;

@@ -7,7 +7,12 @@
 import type { Message, MemberId } from "../raft/index.ts";
 import type { LatencyStats } from "./latency.ts";
 
-/** Receives every well-formed message addressed to this member, in arrival order per peer. */
+/**
+ * Receives every well-formed message addressed to this member, in arrival order per peer (a
+ * streamed MsgSnap arrives once complete, so messages sent after it may overtake it). Handlers
+ * must not throw: what a handler throws from a socket callback is logged and rethrown as an
+ * uncaught exception.
+ */
 export type MessageHandler = (message: Message) => void;
 /** Told that a message to `peerId` was dropped (call `RawNode.reportUnreachable`). */
 export type UnreachableHandler = (peerId: MemberId) => void;

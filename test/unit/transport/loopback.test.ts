@@ -258,6 +258,49 @@ describe("TcpTransport over loopback", () => {
     }
   });
 
+  test("a connection that never answers pings is re-dialed after pongTimeoutMs", async () => {
+    let accepted = 0;
+    const silent: Socket<undefined>[] = [];
+    const sink = Bun.listen<undefined>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (socket) => {
+          accepted += 1;
+          silent.push(socket);
+        },
+        data() {},
+        close: (socket) => void silent.splice(silent.indexOf(socket), 1),
+      },
+    });
+    try {
+      const one = await member(1n, { pongTimeoutMs: 150 });
+      one.transport.addPeer(2n, [`http://127.0.0.1:${sink.port}`]);
+      await pollUntil(() => connected(one, 2n), "first connection");
+      await pollUntil(() => accepted >= 3, "re-dials of a silent peer");
+      expect(peerStats(one, 2n)?.latency.maximum).toBe(0);
+    } finally {
+      for (const socket of silent) socket.terminate();
+      sink.stop(true);
+    }
+  });
+
+  test("updatePeer moves the connection to the new URL", async () => {
+    const one = await member(1n);
+    const oldTwo = await member(2n);
+    meshOf([one, oldTwo]);
+    await pollUntil(() => connected(one, 2n), "connection");
+    await stopMember(oldTwo);
+    const newTwo = await member(2n);
+    one.transport.updatePeer(2n, [newTwo.url]);
+    await pollUntil(() => connected(one, 2n) && newTwo.transport.stats().inboundConnections > 0,
+      "connection to the new URL");
+    one.transport.send([heartbeat(1n, 2n)]);
+    await pollUntil(() => newTwo.heard.messages.length === 1, "delivery at the new URL");
+    expect(() => one.transport.updatePeer(7n, [newTwo.url])).toThrow(RangeError);
+    expect(() => one.transport.addPeer(7n, ["not a url"])).toThrow(RangeError);
+  });
+
   test("stop() closes every socket and the listener", async () => {
     const members = [await member(1n), await member(2n), await member(3n)];
     meshOf(members);
