@@ -1,17 +1,20 @@
 /**
  * cairn check end to end: 3-second runs against real etcd 3.4 (`/usr/bin/etcd --enable-v2`,
- * skipped with the reason printed only when it is not installed) and against the compiled
- * cairn binary, with a `--faults` command that must be started, shown and stopped. Both must
- * pass the linearizability check.
+ * skipped with the reason printed only when it is not installed) — one member, and three with
+ * the leader killed by `--faults` — and against the compiled cairn binary, with a `--faults`
+ * command that must be started, shown and stopped. All must pass the linearizability check.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Subprocess } from "bun";
 import { type CliDependencies, runCli } from "../../src/cli/index.ts";
 import {
   etcdAvailable,
   etcdBinary,
   type EtcdProcess,
+  freePort,
   startEtcd,
 } from "../unit/client/etcd-process.ts";
 import {
@@ -51,7 +54,10 @@ interface JsonReport {
   readonly indeterminate: number;
   readonly checkMs: number;
   readonly byKind: Record<string, Record<string, number>>;
-  readonly workload: { readonly failedByReason: Record<string, number> };
+  readonly workload: {
+    readonly failedByReason: Record<string, number>;
+    readonly indeterminateByReason: Record<string, number>;
+  };
 }
 
 async function check(endpoint: string, extra: readonly string[] = []) {
@@ -87,6 +93,93 @@ describe.skipIf(!etcdAvailable)("cairn check against etcd 3.4", () => {
       expect(Object.keys(report.byKind)).toContain(kind);
     }
   }, 20_000);
+});
+
+interface EtcdMember {
+  readonly clientUrl: string;
+  readonly process: Subprocess;
+}
+
+/** Three etcd members on loopback, fast elections, logs into `directory`. */
+function startEtcdCluster(directory: string): EtcdMember[] {
+  const peers = [0, 1, 2].map(() => `http://127.0.0.1:${freePort()}`);
+  const initialCluster = peers.map((url, index) => `m${index}=${url}`).join(",");
+  return peers.map((peerUrl, index) => {
+    const clientUrl = `http://127.0.0.1:${freePort()}`;
+    const child = Bun.spawn(
+      [
+        etcdBinary,
+        "--enable-v2",
+        `--name=m${index}`,
+        `--data-dir=${join(directory, `m${index}`)}`,
+        `--listen-client-urls=${clientUrl}`,
+        `--advertise-client-urls=${clientUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=${initialCluster}`,
+        "--heartbeat-interval=50",
+        "--election-timeout=500",
+      ],
+      { stdout: "ignore", stderr: Bun.file(join(directory, `m${index}.log`)), env: {} },
+    );
+    return { clientUrl, process: child };
+  });
+}
+
+/** Polls (with a deadline) until a write commits; returns the index of the leader. */
+async function waitForLeader(members: readonly EtcdMember[], deadlineMs: number) {
+  const deadline = performance.now() + deadlineMs;
+  while (performance.now() < deadline) {
+    for (const [index, member] of members.entries()) {
+      const state = await fetch(`${member.clientUrl}/v2/stats/self`, {
+        signal: AbortSignal.timeout(500),
+      }).then(
+        async (response) => ((await response.json()) as { state?: string }).state,
+        () => undefined,
+      );
+      if (state !== "StateLeader") continue;
+      const put = await fetch(`${member.clientUrl}/v2/keys/ready`, {
+        method: "PUT",
+        body: new URLSearchParams({ value: "1" }),
+        signal: AbortSignal.timeout(1000),
+      }).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (put) return index;
+    }
+    await Bun.sleep(25);
+  }
+  throw new Error(`The etcd cluster elected no leader within ${deadlineMs} ms`);
+}
+
+describe.skipIf(!etcdAvailable)("cairn check against a 3-member etcd 3.4 cluster", () => {
+  const directory = mkdtempSync(join(tmpdir(), "cairn-check-etcd-cluster-"));
+  let members: EtcdMember[] = [];
+
+  beforeAll(() => {
+    members = startEtcdCluster(directory);
+  });
+
+  afterAll(async () => {
+    for (const member of members) member.process.kill("SIGKILL");
+    await Promise.all(members.map((member) => member.process.exited));
+    rmSync(directory, { recursive: true, force: true });
+  }, 30_000);
+
+  test("killing the leader with kill -9 a second in: the run still passes", async () => {
+    const leader = members[await waitForLeader(members, 15_000)];
+    const endpoints = members.map((member) => member.clientUrl).join(",");
+    const faults = `sleep 1; echo "kill -9 leader"; kill -9 ${leader?.process.pid ?? 0}`;
+    const run = await check(endpoints, [`--faults=${faults}`]);
+    expect(run.report.result).toBe("ok");
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain("[faults] kill -9 leader");
+    expect(leader?.process.signalCode).toBe("SIGKILL");
+    const failed = Object.values(run.report.workload.failedByReason);
+    const unsure = Object.values(run.report.workload.indeterminateByReason);
+    expect([...failed, ...unsure].reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+  }, 25_000);
 });
 
 describe("cairn check against the compiled cairn binary", () => {
