@@ -8,12 +8,22 @@ import { createMsgpackCodec } from "../codec/index.ts";
 import type { Config } from "../config.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
-import type { Snapshot } from "../raft/types.ts";
+import { createPrng } from "../lib/prng.ts";
+import {
+  type Entry,
+  type HardState,
+  MemoryStorage,
+  type MemberId,
+  type RaftConfig,
+  RawNode,
+  type Snapshot,
+  bootstrapLog,
+  emptyHardState,
+} from "../raft/index.ts";
 import { type DataDir, type FileSystem, type MemberMeta, openDataDir } from "../storage/index.ts";
 import { Store, type StoreOptions, type StoreSnapshot } from "../store/index.ts";
 import { computeClusterId, computeMemberId } from "./identity.ts";
 import { Node, type NodeIdentity } from "./node.ts";
-import { SoloConsensus } from "./solo-consensus.ts";
 
 export interface MemberDependencies {
   readonly fs: FileSystem;
@@ -82,20 +92,25 @@ async function startOnDataDir(
   const store = restoreStore(dataDir.snapshot, storeOptions, codec.unpack);
   const snapshotIndex = dataDir.snapshot?.metadata.index ?? 0;
   const snapshotTerm = dataDir.snapshot?.metadata.term ?? 0;
-  const lastEntry = dataDir.entries.at(-1);
-  const consensus = new SoloConsensus({
-    memberId: meta.memberId,
-    hardState: dataDir.hardState ?? { term: 0, vote: 0n, commit: 0 },
-    lastIndex: lastEntry?.index ?? snapshotIndex,
-    lastTerm: lastEntry?.term ?? snapshotTerm,
-    appliedIndex: snapshotIndex,
-    unappliedEntries: dataDir.entries,
-    uncommittedBytesMax: config.limits.frameBytesMax * 4,
-  });
+  const log = await recoverOrBootstrapLog(dataDir, [meta.memberId]);
+  const raftStorage = new MemoryStorage();
+  if (dataDir.snapshot !== null) raftStorage.applySnapshot(dataDir.snapshot);
+  raftStorage.append(log.entries);
+  raftStorage.setHardState(log.hardState);
+  const raft = new RawNode(
+    raftConfig(config, meta.memberId, dependencies.logger),
+    raftStorage,
+    { applied: snapshotIndex },
+  );
   const node = new Node({
     identity: identityOf(config, meta),
     store,
-    consensus,
+    raft,
+    raftStorage,
+    send: (messages) => {
+      // A single member has no peers; Raft addresses none while it is the only voter.
+      dependencies.logger.warn("messages to peers dropped", { count: messages.length });
+    },
     wal: dataDir.wal,
     snapshots: dataDir.snapshots,
     codec,
@@ -117,6 +132,38 @@ async function startOnDataDir(
       await node.stop();
       await dataDir.close();
     },
+  };
+}
+
+/**
+ * The log to start from: what the WAL holds, or, on a data dir never started, the founders'
+ * bootstrap log (their add-voter entries), made durable before Raft sees it.
+ */
+async function recoverOrBootstrapLog(
+  dataDir: DataDir,
+  founders: readonly MemberId[],
+): Promise<{ entries: readonly Entry[]; hardState: HardState }> {
+  const fresh = dataDir.snapshot === null && dataDir.entries.length === 0;
+  if (!fresh) return { entries: dataDir.entries, hardState: dataDir.hardState ?? emptyHardState };
+  const bootstrap = bootstrapLog(founders);
+  await dataDir.wal.save(bootstrap.hardState, bootstrap.entries);
+  await dataDir.wal.sync();
+  return bootstrap;
+}
+
+/** Raft's settings from the member's: time in ticks of one heartbeat interval. */
+function raftConfig(config: Config, memberId: MemberId, logger: Logger): RaftConfig {
+  const mebibyte = 1024 * 1024;
+  return {
+    id: memberId,
+    heartbeatTicks: 1,
+    electionTicks: Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs)),
+    prng: createPrng(crypto.getRandomValues(new Uint32Array(1))[0] ?? 1),
+    maxSizePerMsgBytes: mebibyte,
+    maxInflightMsgs: 256,
+    maxUncommittedEntriesBytes: config.limits.frameBytesMax * 4,
+    maxCommittedSizePerReadyBytes: 64 * mebibyte,
+    logger: logger.child({ component: "raft" }),
   };
 }
 

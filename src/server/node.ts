@@ -9,14 +9,28 @@ import type { MsgpackCodec } from "../codec/index.ts";
 import { assert } from "../lib/assert.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
-import { EntryType, type Entry, type HardState, type MemberId } from "../raft/types.ts";
+import {
+  type ConfState,
+  type Entry,
+  EntryType,
+  type HardState,
+  type MemberId,
+  type MemoryStorage,
+  type Message,
+  type RawNode,
+  type Ready,
+  type ReadState,
+  type Snapshot,
+  decodeConfChange,
+} from "../raft/index.ts";
 import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { ApplyOutcome, StoreCommand } from "../store/types.ts";
-import type { Consensus, ConsensusReady } from "./consensus.ts";
+import type { StoreSnapshot } from "../store/index.ts";
 import { formatMemberId } from "./identity.ts";
 import { PendingProposals } from "./pending-proposals.ts";
 import type { LogPersistence, ReplicatedStore, SnapshotPersistence } from "./ports.ts";
 import { decodeProposal, encodeProposal } from "./proposal.ts";
+import { PendingReads } from "./pending-reads.ts";
 import { ReadBarriers } from "./read-barriers.ts";
 import type { KeyValueNode, MemberInfo, NodeStatus } from "./types.ts";
 
@@ -31,7 +45,11 @@ export interface NodeIdentity {
 export interface NodeOptions {
   readonly identity: NodeIdentity;
   readonly store: ReplicatedStore;
-  readonly consensus: Consensus;
+  /** The Raft core; `raftStorage` must hold everything it was given as durable. */
+  readonly raft: RawNode;
+  readonly raftStorage: MemoryStorage;
+  /** Where messages for other members go (a transport; single members have none). */
+  readonly send: (messages: readonly Message[]) => void;
   readonly wal: LogPersistence;
   readonly snapshots: SnapshotPersistence;
   readonly codec: MsgpackCodec;
@@ -56,10 +74,13 @@ export class Node implements KeyValueNode {
   readonly store: ReplicatedStore;
   readonly clock: Clock;
   readonly #options: NodeOptions;
-  readonly #consensus: Consensus;
+  readonly #raft: RawNode;
   readonly #pending: PendingProposals;
   readonly #readBarriers = new ReadBarriers();
+  readonly #pendingReads = new PendingReads();
   readonly #startTimeMs: number;
+  /** Wall ms when this member last saw a new leader. */
+  #leaderStartTimeMs: number;
   #appliedIndex: number;
   #appliedTerm: number;
   #appliedSinceSnapshot = 0;
@@ -75,6 +96,7 @@ export class Node implements KeyValueNode {
   #expiryCheckedAtMs = -Infinity;
   /** Monotonic ms when this member last proposed an expiry; null when none is in flight. */
   #expiryProposedAtMs: number | null = null;
+  #knownLeader: MemberId = 0n;
   #wakeLoop: (() => void) | null = null;
   #ticker: ReturnType<typeof setInterval> | null = null;
   #loop: Promise<void> | null = null;
@@ -86,11 +108,12 @@ export class Node implements KeyValueNode {
     this.#options = options;
     this.store = options.store;
     this.clock = options.clock;
-    this.#consensus = options.consensus;
+    this.#raft = options.raft;
     this.#appliedIndex = options.appliedIndex;
     this.#appliedTerm = options.appliedTerm;
     this.#durableIndex = options.appliedIndex;
     this.#startTimeMs = options.clock.wallMs();
+    this.#leaderStartTimeMs = this.#startTimeMs;
     this.#pending = new PendingProposals({
       pendingMax: options.pendingProposalsMax,
       timeoutMs: options.requestTimeoutMs,
@@ -114,6 +137,7 @@ export class Node implements KeyValueNode {
     const stopping = new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
     this.#pending.rejectAll(stopping);
     this.#readBarriers.rejectAll(stopping);
+    this.#pendingReads.rejectAll(stopping);
   }
 
   get appliedIndex(): number {
@@ -134,26 +158,38 @@ export class Node implements KeyValueNode {
     return this.#pending.wait(requestId, this.clock.monotonicMs());
   }
 
-  readBarrier(): Promise<void> {
-    const target = this.#consensus.status().commit;
-    if (this.#appliedIndex >= target) return Promise.resolve();
+  /**
+   * ReadIndex: the leader confirms with a quorum that it still leads and names its commit index;
+   * the read proceeds once this member has applied that far. Every attempt has a fresh context.
+   */
+  async readBarrier(): Promise<void> {
+    if (this.#stopping) throw new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
     const deadlineMs = this.clock.monotonicMs() + this.#options.requestTimeoutMs;
-    return this.#readBarriers.wait(target, deadlineMs);
+    const { context, index } = this.#pendingReads.open(deadlineMs);
+    const result = this.#raft.readIndex(context);
+    if ("dropped" in result) {
+      this.#pendingReads.cancel(context);
+      throw refusal(result.dropped);
+    }
+    this.#wake();
+    const readIndex = await index;
+    if (this.#appliedIndex >= readIndex) return;
+    await this.#readBarriers.wait(readIndex, deadlineMs);
   }
 
   status(): NodeStatus {
-    const consensus = this.#consensus.status();
+    const raft = this.#raft.status();
     const { identity } = this.#options;
     return {
       name: identity.name,
       memberId: formatMemberId(identity.memberId),
       clusterId: formatMemberId(identity.clusterId),
-      state: consensus.isLeader ? "StateLeader" : "StateFollower",
-      leaderId: consensus.leaderId === 0n ? "" : formatMemberId(consensus.leaderId),
-      raftIndex: consensus.commit,
-      raftTerm: consensus.term,
+      state: memberState(raft.role),
+      leaderId: raft.lead === 0n ? "" : formatMemberId(raft.lead),
+      raftIndex: raft.commit,
+      raftTerm: raft.term,
       startTimeMs: this.#startTimeMs,
-      leaderStartTimeMs: this.#startTimeMs,
+      leaderStartTimeMs: this.#leaderStartTimeMs,
       recvAppendRequestCount: 0,
       sendAppendRequestCount: 0,
     };
@@ -181,12 +217,8 @@ export class Node implements KeyValueNode {
       nowMs: this.clock.wallMs(),
       command,
     });
-    const result = this.#consensus.propose(data);
-    if (!result.ok) {
-      const noLeader = result.reason.includes("no leader");
-      const code = noLeader ? ErrorCode.leaderElect : ErrorCode.raftInternal;
-      return new EtcdError(code, result.reason, 0);
-    }
+    const result = this.#raft.propose(data);
+    if ("dropped" in result) return refusal(result.dropped);
     this.#wake();
     return null;
   }
@@ -194,8 +226,8 @@ export class Node implements KeyValueNode {
   async #run(): Promise<void> {
     try {
       for (;;) {
-        if (this.#consensus.hasReady()) {
-          await this.#handleReady(this.#consensus.ready());
+        if (this.#raft.hasReady()) {
+          await this.#handleReady(this.#raft.ready());
           continue;
         }
         if (this.#stopping) return;
@@ -217,25 +249,36 @@ export class Node implements KeyValueNode {
     wakeLoop();
   }
 
-  async #handleReady(ready: ConsensusReady): Promise<void> {
-    const { wal } = this.#options;
+  /** One Ready, in the order the Raft core's contract demands (see src/raft/index.ts). */
+  async #handleReady(ready: Ready): Promise<void> {
+    const { wal, raftStorage } = this.#options;
+    if (ready.softState !== undefined) this.#noteSoftState(ready.softState.leader);
     // Committed entries that were already durable before this Ready need not wait for its
     // fsync: applying (and answering) them first keeps one batch's acknowledgement from waiting
     // on the next batch's disk write. The rest apply only after this Ready is durable.
-    const durableCount = countUpTo(ready.committedEntries, this.#durableIndex);
+    const durableCount = ready.snapshot === undefined
+      ? countUpTo(ready.committedEntries, this.#durableIndex)
+      : 0;
     this.#applyEntries(ready.committedEntries.slice(0, durableCount));
+    if (ready.snapshot !== undefined) await this.#installSnapshot(ready.snapshot);
     await this.#persist(ready);
     if (ready.mustSync) {
       await wal.sync();
       this.#durableIndex = Math.max(this.#durableIndex, ready.entries.at(-1)?.index ?? 0);
     }
+    if (ready.entries.length > 0) raftStorage.append(ready.entries);
+    if (ready.hardState !== undefined) raftStorage.setHardState(ready.hardState);
+    // Only now is everything the messages vouch for durable.
+    if (ready.messages.length > 0) this.#options.send(ready.messages);
     this.#applyEntries(ready.committedEntries.slice(durableCount));
-    this.#consensus.advance();
+    this.#answerReads(ready.readStates);
+    this.#raft.advance();
     if (this.#appliedSinceSnapshot >= this.#options.snapshotEntries) await this.#snapshot();
   }
 
-  async #persist(ready: ConsensusReady): Promise<void> {
+  async #persist(ready: Ready): Promise<void> {
     const hardState = ready.hardState ?? this.#deferredHardState;
+    if (hardState === null && ready.entries.length === 0) return;
     if (ready.entries.length === 0 && !ready.mustSync) {
       this.#deferredHardState = hardState;
       return;
@@ -247,13 +290,47 @@ export class Node implements KeyValueNode {
   #applyEntries(entries: readonly Entry[]): void {
     for (const entry of entries) {
       assert(entry.index === this.#appliedIndex + 1, "entries are applied in order, once");
-      if (entry.type === EntryType.normal && entry.data.byteLength > 0) this.#applyProposal(entry);
+      if (entry.type === EntryType.confChange) this.#applyConfChange(entry);
+      else if (entry.data.byteLength > 0) this.#applyProposal(entry);
       else this.store.markApplied(entry.index);
       this.#appliedIndex = entry.index;
       this.#appliedTerm = entry.term;
       this.#appliedSinceSnapshot += 1;
     }
     this.#readBarriers.release(this.#appliedIndex);
+  }
+
+  #applyConfChange(entry: Entry): void {
+    const confState = this.#raft.applyConfChange(decodeConfChange(entry.data));
+    this.store.markApplied(entry.index);
+    this.#options.logger.info("membership changed", { index: entry.index, ...describe(confState) });
+  }
+
+  /** A leader's snapshot replaces the log and the store (a member that fell far behind). */
+  async #installSnapshot(snapshot: Snapshot): Promise<void> {
+    const { snapshots, wal, raftStorage, codec } = this.#options;
+    assert(snapshot.metadata.index > this.#appliedIndex, "a snapshot must move the state forward");
+    await snapshots.save(snapshot);
+    await wal.saveSnapshotMarker(snapshot.metadata);
+    await wal.sync();
+    raftStorage.applySnapshot(snapshot);
+    // The snapshot passed the leader's checks and our frame CRC; it is the store's own data.
+    this.store.restore(codec.unpack(snapshot.data) as StoreSnapshot);
+    this.#appliedIndex = snapshot.metadata.index;
+    this.#appliedTerm = snapshot.metadata.term;
+    this.#durableIndex = Math.max(this.#durableIndex, snapshot.metadata.index);
+    this.#appliedSinceSnapshot = 0;
+  }
+
+  #answerReads(readStates: readonly ReadState[]): void {
+    for (const readState of readStates) this.#pendingReads.answer(readState);
+  }
+
+  #noteSoftState(leader: MemberId): void {
+    if (leader !== 0n && leader !== this.#knownLeader) {
+      this.#leaderStartTimeMs = this.clock.wallMs();
+    }
+    this.#knownLeader = leader;
   }
 
   #applyProposal(entry: Entry): void {
@@ -265,18 +342,18 @@ export class Node implements KeyValueNode {
   }
 
   async #snapshot(): Promise<void> {
-    const { codec, identity, snapshots, wal, logger } = this.#options;
-    const metadata = {
-      index: this.#appliedIndex,
-      term: this.#appliedTerm,
-      confState: { voters: [identity.memberId], learners: [] },
-    };
+    const { codec, snapshots, wal, logger, raftStorage } = this.#options;
+    const confState = this.#raft.status().confState;
+    const metadata = { index: this.#appliedIndex, term: this.#appliedTerm, confState };
     const data = codec.pack(this.store.toSnapshot());
     await snapshots.save({ metadata, data });
     await wal.saveSnapshotMarker(metadata);
     await wal.sync();
     // Only now is the snapshot durable and marked, so the log below it may go.
     await wal.releaseTo(metadata.index);
+    // Followers that need older entries get this snapshot instead.
+    raftStorage.createSnapshot(metadata.index, confState, data);
+    raftStorage.compact(metadata.index);
     // Keep one older snapshot as a fallback should the newest turn out damaged.
     await snapshots.purge(2);
     this.#appliedSinceSnapshot = 0;
@@ -284,17 +361,29 @@ export class Node implements KeyValueNode {
   }
 
   #tick(): void {
-    this.#consensus.tick();
+    this.#raft.tick();
+    this.#campaignIfAlone();
     const nowMs = this.clock.monotonicMs();
     this.#pending.expireOverdue(nowMs);
     this.#readBarriers.expireOverdue(nowMs);
+    this.#pendingReads.expireOverdue(nowMs);
     this.#maybeProposeExpiry(nowMs);
-    if (this.#consensus.hasReady()) this.#wake();
+    if (this.#raft.hasReady()) this.#wake();
+  }
+
+  /** The only voter need not wait out an election timeout to lead. */
+  #campaignIfAlone(): void {
+    const status = this.#raft.status();
+    if (status.lead !== 0n || status.role !== "follower") return;
+    const { voters } = status.confState;
+    if (voters.length === 1 && voters[0] === this.#options.identity.memberId) {
+      this.#raft.campaign();
+    }
   }
 
   /** The leader removes expired keys through the log, stamped with its own clock. */
   #maybeProposeExpiry(nowMs: number): void {
-    if (this.#stopping || !this.#consensus.status().isLeader) return;
+    if (this.#stopping || this.#raft.status().role !== "leader") return;
     if (nowMs - this.#expiryCheckedAtMs < this.#options.expiryIntervalMs) return;
     this.#expiryCheckedAtMs = nowMs;
     const nextExpirationMs = this.store.nextExpirationMs();
@@ -312,4 +401,22 @@ function countUpTo(entries: readonly Entry[], index: number): number {
   let count = 0;
   while (count < entries.length && (entries[count]?.index ?? Infinity) <= index) count += 1;
   return count;
+}
+
+function refusal(reason: string): EtcdError {
+  const code = reason === "no leader" ? ErrorCode.leaderElect : ErrorCode.raftInternal;
+  return new EtcdError(code, reason, 0);
+}
+
+function memberState(role: string): NodeStatus["state"] {
+  if (role === "leader") return "StateLeader";
+  if (role === "candidate" || role === "preCandidate") return "StateCandidate";
+  return "StateFollower";
+}
+
+function describe(confState: ConfState): { voters: string[]; learners: string[] } {
+  return {
+    voters: confState.voters.map(formatMemberId),
+    learners: confState.learners.map(formatMemberId),
+  };
 }

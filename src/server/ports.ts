@@ -4,6 +4,7 @@
  * the same over the real WAL, the simulated disk, and any store that honours the contract.
  */
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../raft/types.ts";
+import type { StoreSnapshot } from "../store/index.ts";
 import type { ApplyOutcome, StoreCommand, StoreReader } from "../store/types.ts";
 
 /** The write-ahead log as the loop uses it. */
@@ -34,5 +35,7 @@ export interface ReplicatedStore extends StoreReader {
   /** The earliest TTL deadline in the tree, or null when nothing expires. */
   nextExpirationMs(): number | null;
   /** Plain data that restores the store exactly. */
-  toSnapshot(): unknown;
+  toSnapshot(): StoreSnapshot;
+  /** Replaces the whole state with a snapshot's (installed from the leader). */
+  restore(snapshot: StoreSnapshot): void;
 }

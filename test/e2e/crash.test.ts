@@ -11,6 +11,8 @@ const rounds = 5;
 const writers = 16;
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const dirs: string[] = [];
+// Frequent snapshots, so kills also land while a snapshot is written and the log released.
+const serverArgs = ["--snapshot-count", "50"];
 
 afterAll(async () => {
   await killAll();
@@ -58,7 +60,7 @@ async function writeUntilKilled(
 
 test(`kill -9 under concurrent writes loses no acknowledged write (seed ${seed})`, async () => {
   const prng = createPrng(seed);
-  let server = await startServer();
+  let server = await startServer({ extraArgs: serverArgs });
   dirs.push(server.dataDir);
   const everything = new Map<string, Acknowledged>();
   for (let round = 0; round < rounds; round++) {
@@ -69,7 +71,7 @@ test(`kill -9 under concurrent writes loses no acknowledged write (seed ${seed})
     });
     await target.stop("SIGKILL");
     for (const [key, ack] of acknowledged) everything.set(key, ack);
-    server = await startServer({ dataDir: target.dataDir });
+    server = await startServer({ dataDir: target.dataDir, extraArgs: serverArgs });
     const missing: string[] = [];
     for (const [key, ack] of everything) {
       const response = await fetch(`${server.clientUrl}/v2/keys${key}`);

@@ -70,6 +70,28 @@ describe("the cairn binary", () => {
     await second.stop();
   });
 
+  test("a restart from a snapshot plus the WAL after it keeps every write", async () => {
+    const first = await startServer({ extraArgs: ["--snapshot-count", "7"] });
+    dirs.push(first.dataDir);
+    for (let index = 0; index < 40; index++) {
+      expect((await put(first.clientUrl, `/snap/k${index}`, `value=v${index}`)).status).toBe(201);
+    }
+    const before = await (await fetch(`${first.clientUrl}/v2/keys/snap?recursive=true`)).text();
+    await first.stop("SIGKILL");
+    const snapDir = `${first.dataDir}/member/snap`;
+    const snapshots = Array.from(new Bun.Glob("*.snap").scanSync(snapDir));
+    // Snapshots were taken, and only the two newest kept.
+    expect(snapshots.length).toBe(2);
+    const second = await startServer({
+      dataDir: first.dataDir,
+      extraArgs: ["--snapshot-count", "7"],
+    });
+    const after = await (await fetch(`${second.clientUrl}/v2/keys/snap?recursive=true`)).text();
+    expect(after).toBe(before);
+    expect((await put(second.clientUrl, "/snap/after", "value=1")).status).toBe(201);
+    await second.stop();
+  });
+
   test("a second process on the same data dir is refused with a clear error", async () => {
     const server = await startServer();
     dirs.push(server.dataDir);

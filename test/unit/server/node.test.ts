@@ -5,7 +5,8 @@ import { silentLogger } from "../../../src/lib/log.ts";
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../../../src/raft/types.ts";
 import { Node } from "../../../src/server/node.ts";
 import type { LogPersistence, SnapshotPersistence } from "../../../src/server/ports.ts";
-import { SoloConsensus } from "../../../src/server/solo-consensus.ts";
+import { createPrng } from "../../../src/lib/prng.ts";
+import { MemoryStorage, RawNode, bootstrapLog } from "../../../src/raft/index.ts";
 import { Store } from "../../../src/store/index.ts";
 import type { StoreCommand } from "../../../src/store/types.ts";
 
@@ -54,20 +55,29 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((node) => node.stop()));
 });
 
-function startNode(options: { snapshotEntries?: number; wal?: RecordingWal } = {}) {
+async function startNode(options: { snapshotEntries?: number; wal?: RecordingWal } = {}) {
   const clock = new ManualClock(Date.UTC(2026, 10, 24));
   const store = new Store({ historyEventsMax: 1000, watchersMax: 100, nodesMax: 10_000 });
   const wal = options.wal ?? new RecordingWal();
   const snapshots = new RecordingSnapshots();
-  const consensus = new SoloConsensus({
-    memberId: 7n,
-    hardState: { term: 0, vote: 0n, commit: 0 },
-    lastIndex: 0,
-    lastTerm: 0,
-    appliedIndex: 0,
-    unappliedEntries: [],
-    uncommittedBytesMax: 1 << 20,
-  });
+  const raftStorage = new MemoryStorage();
+  const bootstrap = bootstrapLog([7n]);
+  raftStorage.append(bootstrap.entries);
+  raftStorage.setHardState(bootstrap.hardState);
+  const raft = new RawNode(
+    {
+      id: 7n,
+      electionTicks: 10,
+      heartbeatTicks: 1,
+      prng: createPrng(1),
+      maxSizePerMsgBytes: 1 << 20,
+      maxInflightMsgs: 64,
+      maxUncommittedEntriesBytes: 1 << 24,
+      maxCommittedSizePerReadyBytes: 1 << 24,
+    },
+    raftStorage,
+    { applied: 0 },
+  );
   const fatal: unknown[] = [];
   const node = new Node({
     identity: {
@@ -78,7 +88,11 @@ function startNode(options: { snapshotEntries?: number; wal?: RecordingWal } = {
       clientUrls: ["http://127.0.0.1:4001"],
     },
     store,
-    consensus,
+    raft,
+    raftStorage,
+    send: (messages) => {
+      throw new Error(`a sole voter sent ${messages.length} messages`);
+    },
     wal,
     snapshots,
     codec: createMsgpackCodec(),
@@ -95,6 +109,8 @@ function startNode(options: { snapshotEntries?: number; wal?: RecordingWal } = {
   });
   node.start();
   started.push(node);
+  // The sole voter elects itself on its first tick.
+  await waitFor(() => node.status().state === "StateLeader");
   return { node, store, wal, snapshots, clock, fatal };
 }
 
@@ -117,7 +133,7 @@ const set = (key: string, value: string, ttlSeconds: number | null = null): Stor
 
 describe("Node", () => {
   test("a write is answered only after its entry was synced, then applied", async () => {
-    const { node, store, wal } = startNode();
+    const { node, store, wal } = await startNode();
     const outcome = await node.propose(set("/a", "1"));
     expect(outcome.ok).toBe(true);
     const durableData = wal.durable.filter((entry) => entry.data.byteLength > 0);
@@ -126,7 +142,7 @@ describe("Node", () => {
   });
 
   test("concurrent writes share fsyncs (group commit)", async () => {
-    const { node, wal } = startNode();
+    const { node, wal } = await startNode();
     const writes = Array.from({ length: 200 }, (_, index) => node.propose(set(`/k${index}`, "v")));
     const outcomes = await Promise.all(writes);
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
@@ -135,7 +151,7 @@ describe("Node", () => {
   });
 
   test("a failed compare is an outcome and consumes no etcd index", async () => {
-    const { node, store } = startNode();
+    const { node, store } = await startNode();
     await node.propose(set("/a", "1"));
     const before = store.index;
     const outcome = await node.propose({
@@ -151,18 +167,19 @@ describe("Node", () => {
     expect(store.index).toBe(before);
   });
 
-  test("the Raft term starts above any recovered term and the index counts entries", async () => {
-    const { node } = startNode();
+  test("a fresh member leads in term 2 (bootstrap term 1, then its election)", async () => {
+    const { node } = await startNode();
     await node.propose(set("/a", "1"));
     const status = node.status();
-    expect(status.raftTerm).toBe(1);
-    expect(status.raftIndex).toBeGreaterThanOrEqual(2);
+    expect(status.raftTerm).toBe(2);
+    // The founder's add-voter entry, the election no-op and the write.
+    expect(status.raftIndex).toBe(3);
     expect(status.state).toBe("StateLeader");
     expect(status.memberId).toBe("0000000000000007");
   });
 
   test("the leader expires keys through the log once their deadline passes", async () => {
-    const { node, store, clock } = startNode();
+    const { node, store, clock } = await startNode();
     await node.propose(set("/t", "x", 1));
     const deadline = performance.now() + 5000;
     clock.advance(1500);
@@ -172,7 +189,7 @@ describe("Node", () => {
   });
 
   test("a read barrier resolves once everything committed before it is applied", async () => {
-    const { node, store } = startNode();
+    const { node, store } = await startNode();
     const write = node.propose(set("/r", "1"));
     await node.readBarrier();
     await write;
@@ -180,7 +197,7 @@ describe("Node", () => {
   });
 
   test("a snapshot is taken every snapshotEntries entries and the log released below it", async () => {
-    const { node, wal, snapshots } = startNode({ snapshotEntries: 10 });
+    const { node, wal, snapshots } = await startNode({ snapshotEntries: 10 });
     for (let index = 0; index < 25; index++) await node.propose(set(`/s${index}`, "v"));
     expect(snapshots.saved.length).toBeGreaterThanOrEqual(2);
     const last = snapshots.saved.at(-1);
@@ -189,7 +206,7 @@ describe("Node", () => {
   });
 
   test("an acknowledgement does not wait for the fsync of the batch after it", async () => {
-    const { node, wal } = startNode();
+    const { node, wal } = await startNode();
     await node.propose(set("/a", "1"));
     wal.holdSyncs = true;
     let acknowledgedB = false;
@@ -208,7 +225,7 @@ describe("Node", () => {
   });
 
   test("after stop, proposals are refused with 300", async () => {
-    const { node } = startNode();
+    const { node } = await startNode();
     await node.stop();
     await expect(node.propose(set("/a", "1"))).rejects.toMatchObject({ errorCode: 300 });
   });
