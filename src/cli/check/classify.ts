@@ -33,12 +33,6 @@ export type Classified =
   | { readonly kind: "indeterminate"; readonly reason: string }
   | { readonly kind: "failed"; readonly reason: string };
 
-/** The etcd error codes that are definite outcomes of the model. */
-const definiteCodes: ReadonlyMap<number, EtcdOutcome> = new Map([
-  [100, "notFound"],
-  [101, "compareFailed"],
-  [105, "exists"],
-]);
 
 /** Sends `input` with `client` and classifies the answer; never throws. */
 export async function performOperation(
@@ -92,7 +86,7 @@ export function classifySuccess(input: EtcdInput, result: EtcdResult): Classifie
 export function classifyError(input: EtcdInput, error: unknown): Classified {
   const isRead = input.kind === "get";
   if (error instanceof EtcdClientError) {
-    const outcome = definiteCodes.get(error.errorCode);
+    const outcome = definiteOutcome(error.errorCode);
     if (outcome !== undefined) {
       const index = error.headers.etcdIndex ?? error.index;
       return { kind: "definite", output: { outcome, index } };
@@ -119,6 +113,20 @@ export function classifyError(input: EtcdInput, error: unknown): Classified {
 }
 
 // --- internal ---
+
+/** The etcd error codes that are definite outcomes of the model. */
+function definiteOutcome(errorCode: number): EtcdOutcome | undefined {
+  switch (errorCode) {
+    case 100:
+      return "notFound";
+    case 101:
+      return "compareFailed";
+    case 105:
+      return "exists";
+    default:
+      return undefined;
+  }
+}
 
 function send(client: EtcdClient, input: EtcdInput, quorum: boolean): Promise<EtcdResult> {
   switch (input.kind) {

@@ -69,6 +69,7 @@ export function startFaults(
       await child.exited;
       if (!(await within(output, outputDrainMs))) {
         await Promise.all(readers.map((reader) => reader.cancel().catch(() => undefined)));
+        await within(output, outputDrainMs);
       }
       const ended = child.signalCode === null ? null : String(child.signalCode);
       return { command, exitCode: child.exitCode, signal: ended, stopped: running };

@@ -49,7 +49,7 @@ export function parseHistoryLines(text: string): EtcdOperation[] {
 
 // --- internal ---
 
-const outcomes = new Set(["ok", "notFound", "compareFailed", "exists"]);
+const outcomes: readonly string[] = ["ok", "notFound", "compareFailed", "exists"];
 
 function parseOperation(value: unknown): EtcdOperation {
   const record = asRecord(value, "an operation");
@@ -98,7 +98,7 @@ function parseOutput(value: unknown): EtcdOutput | typeof indeterminate {
   const record = asRecord(value, "output");
   if (record["indeterminate"] === true) return indeterminate;
   const outcome = record["outcome"];
-  if (typeof outcome !== "string" || !outcomes.has(outcome)) {
+  if (typeof outcome !== "string" || !outcomes.includes(outcome)) {
     throw new Error(`unknown outcome ${JSON.stringify(outcome)}`);
   }
   const output: { -readonly [K in keyof EtcdOutput]: EtcdOutput[K] } = {

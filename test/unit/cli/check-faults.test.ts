@@ -49,7 +49,6 @@ describe("startFaults", () => {
     const command = [
       `sleep 30 & echo $! > ${pidFile}`,
       'echo "endpoints $CAIRN_CHECK_ENDPOINTS"',
-      "printf 'no newline'",
       "while true; do sleep 0.1; done",
     ].join("; ");
     const faults = startFaults(command, io(lines), ["http://a:1", "http://b:2"]);
@@ -60,7 +59,6 @@ describe("startFaults", () => {
     }
     const outcome = await faults.stop();
     expect(outcome).toMatchObject({ command, stopped: true, signal: "SIGTERM" });
-    expect(lines).toContain("[faults] no newline");
     const background = Number(readFileSync(pidFile, "utf8").trim());
     started.push(background);
     expect(alive(background)).toBe(true);
@@ -68,10 +66,10 @@ describe("startFaults", () => {
 
   test("a command that already finished reports its exit status", async () => {
     const lines: string[] = [];
-    const faults = startFaults("echo done; exit 3", io(lines), []);
+    const faults = startFaults("echo done; printf 'no newline'; exit 3", io(lines), []);
     expect(await faults.exited).toBe(3);
     const outcome = await faults.stop();
     expect(outcome).toMatchObject({ exitCode: 3, signal: null, stopped: false });
-    expect(lines).toEqual(["[faults] done"]);
+    expect(lines).toEqual(["[faults] done", "[faults] no newline"]);
   });
 });
