@@ -103,9 +103,9 @@ export class TcpTransport implements Transport {
 
   /**
    * Listens for peers and dials the known ones.
-   * @throws {Error} when the listen address cannot be bound.
+   * @throws {Error} (as a rejection) when the listen address cannot be bound.
    */
-  start(): Promise<void> {
+  async start(): Promise<void> {
     assert(this.#state === "new", "a transport starts once");
     const { hostname, port } = parsePeerUrl(this.#options.listenUrl);
     const logger = this.#options.logger;
@@ -121,6 +121,11 @@ export class TcpTransport implements Transport {
           socket.end();
         },
         close: guarded(logger, "inbound close", (socket) => this.#inboundClosed(socket)),
+        timeout: guarded(logger, "inbound timeout", (socket) => {
+          logger.debug("peer inbound connection idle", { from: socket.data?.peerId });
+          if (socket.data === undefined) socket.end();
+          else socket.data.close();
+        }),
         error: (_socket, error) => {
           logger.debug("peer inbound socket error", { detail: error.message });
         },
@@ -129,7 +134,6 @@ export class TcpTransport implements Transport {
     this.#state = "started";
     for (const peer of this.#peers.values()) peer.start();
     this.#options.logger.info("peer transport listening", { port: this.#listener.port });
-    return Promise.resolve();
   }
 
   /** Closes the listener and every connection; resolves once all sockets are closed. */
@@ -203,7 +207,7 @@ export class TcpTransport implements Transport {
       limits: this.#options.limits,
       pingIntervalMs: this.#options.pingIntervalMs ?? 1000,
       connectTimeoutMs: this.#options.connectTimeoutMs ?? 3000,
-      pongTimeoutMs: this.#options.pongTimeoutMs ?? 5000,
+      pongTimeoutMs: this.#pongTimeoutMs,
       registry: this.#registry,
       events: this.#peerEvents,
     });
@@ -254,6 +258,10 @@ export class TcpTransport implements Transport {
   }
 
   // --- internal ---
+
+  get #pongTimeoutMs(): number {
+    return this.#options.pongTimeoutMs ?? 5000;
+  }
 
   get #closeGraceMs(): number {
     return this.#options.closeGraceMs ?? 1000;
@@ -319,6 +327,9 @@ export class TcpTransport implements Transport {
     const connection = new InboundConnection(socket, this.#inboundContext);
     socket.data = connection;
     this.#inboundOpen.add(connection);
+    // Dialers ping every interval, so a silent inbound connection (one that never shakes hands,
+    // or whose dialer vanished) is closed after twice the dialer's own pong timeout.
+    socket.timeout(Math.max(1, Math.ceil((this.#pongTimeoutMs * 2) / 1000)));
   }
 
   #inboundClosed(socket: Socket<InboundSocketData>): void {

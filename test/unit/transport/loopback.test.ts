@@ -301,6 +301,59 @@ describe("TcpTransport over loopback", () => {
     expect(() => one.transport.addPeer(7n, ["not a url"])).toThrow(RangeError);
   });
 
+  test("reconnect delays follow the seeded backoff and reset after a pong", async () => {
+    const delays: number[] = [];
+    const log = (event: string, fields?: Record<string, unknown>) => {
+      if (event === "peer connection lost") delays.push(Number(fields?.["delayMs"]));
+    };
+    const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
+    const backoff = { initialMs: 5, maxMs: 40, jitter: 0.5 };
+    const probe = await member(2n);
+    const url = probe.url;
+    await stopMember(probe);
+    const one = await member(1n, { logger, backoff });
+    one.transport.addPeer(2n, [url]);
+    await pollUntil(() => delays.length >= 6, "six failed dials");
+    delays.slice(0, 6).forEach((delay, attempt) => {
+      const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
+      expect(delay).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
+      expect(delay).toBeLessThanOrEqual(ceiling);
+    });
+    const two = await member(2n, { listenUrl: url });
+    await pollUntil(() => (peerStats(one, 2n)?.latency.maximum ?? 0) > 0, "a pong");
+    delays.length = 0;
+    await stopMember(two);
+    await pollUntil(() => delays.length >= 1, "a failure after the pong");
+    expect(delays[0]).toBeLessThanOrEqual(backoff.initialMs);
+  });
+
+  test("an inbound connection that never shakes hands is closed when idle", async () => {
+    const one = await member(1n, { pongTimeoutMs: 400 });
+    let closed = false;
+    const idle = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: one.transport.listenPort,
+      socket: {
+        data() {},
+        close: () => {
+          closed = true;
+        },
+      },
+    });
+    await pollUntil(() => one.transport.stats().inboundConnections === 1, "the connection");
+    try {
+      await pollUntil(() => closed && one.transport.stats().inboundConnections === 0, "idle close",
+        15_000);
+    } finally {
+      idle.terminate();
+    }
+  }, 20_000);
+
+  test("start() rejects when the peer port is taken", async () => {
+    const one = await member(1n);
+    await expect(startMember(2n, { listenUrl: one.url })).rejects.toThrow();
+  });
+
   test("stop() closes every socket and the listener", async () => {
     const members = [await member(1n), await member(2n), await member(3n)];
     meshOf(members);
