@@ -80,7 +80,7 @@ export const checkFlags: readonly FlagSpec[] = [
       "Shell command run alongside the workload (e.g. killing and restarting members), " +
         "with CAIRN_CHECK_ENDPOINTS set; its output is shown prefixed. When the workload " +
         "ends the shell gets SIGTERM (SIGKILL 2 s later); what it started in the background " +
-        "keeps running.",
+        "keeps running, so trap TERM to heal what is still broken (e.g. SIGCONT a member).",
       "",
     ),
     group: faultsGroup,
