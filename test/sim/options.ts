@@ -40,6 +40,9 @@ export interface RaftLimits {
   readonly maxInflightMsgs: number;
   readonly maxUncommittedEntriesBytes: number;
   readonly maxCommittedSizePerReadyBytes: number;
+  /** Always on in the swarm; scenarios turn them off to show what they prevent. */
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
 }
 
 export interface WorkloadOptions {
@@ -133,6 +136,8 @@ function drawRaftLimits(prng: Prng, electionTicks: number): RaftLimits {
     maxInflightMsgs: pick(prng, [1, 4, 256]),
     maxUncommittedEntriesBytes: pick(prng, [512, 1 << 30]),
     maxCommittedSizePerReadyBytes: pick(prng, [64, 1 << 20]),
+    preVote: true,
+    checkQuorum: true,
   };
 }
 

@@ -128,8 +128,7 @@ export class Simulation {
   /** Runs both phases and the final checks; the failure report, or null on success. */
   async run(): Promise<string | null> {
     try {
-      for (const host of this.hosts) await host.boot();
-      this.#startClocks();
+      await this.start();
       this.faults.start();
       if (this.options.membership.enabled) this.membership.start();
       this.workload.start(this.options.faultPhaseMs);
@@ -142,6 +141,12 @@ export class Simulation {
     } catch (error) {
       return this.#report(describeKind(error), errorText(error));
     }
+  }
+
+  /** Boots every founder and starts its clock (scenarios drive the rest themselves). */
+  async start(): Promise<void> {
+    for (const host of this.hosts) await host.boot();
+    this.#startClocks();
   }
 
   /** Runs events up to virtual time `end`, or until `done()` holds after an event. */
