@@ -82,7 +82,11 @@ export class EndpointPool {
     const timeout =
       request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs);
     const signals = [request.signal, timeout].filter((signal) => signal !== undefined);
-    const init: RequestInit = { method: request.method, keepalive: true };
+    // A non-idempotent request goes out on a fresh connection. Bun's fetch silently resends a
+    // request whose kept-alive connection closed under it and then reports the resend's
+    // ECONNREFUSED, though the first copy reached a server; only on a fresh connection does
+    // "refused" mean "never sent", which failover to the next endpoint relies on.
+    const init: RequestInit = { method: request.method, keepalive: request.idempotent };
     if (signals.length > 0) init.signal = AbortSignal.any(signals);
     if (request.form !== undefined) {
       init.body = request.form.toString();

@@ -12,9 +12,9 @@
  *   (the request was never sent), or a 4xx error other than the three above (the request was
  *   rejected). A read that fails in any way is failed too: it observed nothing. Dropped.
  *
- * "Refused" is only definite because writes go out on fresh connections (`singleSendFetch`):
- * Bun's `fetch` silently resends a request whose kept-alive connection closed, and reports
- * the resend's ECONNREFUSED even though the first copy reached a server that then died.
+ * "Refused" is only definite because `EtcdClient` sends writes on fresh connections: Bun's
+ * `fetch` silently resends a request whose kept-alive connection closed, and reports the
+ * resend's ECONNREFUSED even though the first copy reached a server that then died.
  */
 import {
   type EtcdClient,
@@ -45,20 +45,6 @@ export async function performOperation(
   } catch (error) {
     return classifyError(input, error);
   }
-}
-
-/**
- * Wraps `fetch` so that every request but GET goes out on a fresh connection (no keep-alive),
- * which stops Bun from resending a write after a kept-alive connection closes under it: a write
- * is sent at most once, and a refused connection means it was never sent.
- */
-export function singleSendFetch(base: typeof fetch): typeof fetch {
-  const wrapped = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const method = init?.method ?? (input instanceof Request ? input.method : "GET");
-    if (method === "GET") return base(input, init);
-    return base(input, { ...init, keepalive: false });
-  };
-  return Object.assign(wrapped, { preconnect: base.preconnect });
 }
 
 /** Classifies a successful answer. */

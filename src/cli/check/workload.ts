@@ -15,7 +15,7 @@ import {
 } from "../../check/index.ts";
 import { EtcdClient } from "../../client/index.ts";
 import { createPrng, type Prng } from "../../lib/prng.ts";
-import { type Classified, performOperation, singleSendFetch } from "./classify.ts";
+import { type Classified, performOperation } from "./classify.ts";
 
 /** What the workload needs from its surroundings. */
 export interface WorkloadEnvironment {
@@ -160,7 +160,7 @@ function createClient(
   return new EtcdClient({
     endpoints: [...settings.endpoints.slice(start), ...settings.endpoints.slice(0, start)],
     timeoutMs: settings.timeoutMs,
-    fetch: singleSendFetch(environment.fetch),
+    fetch: environment.fetch,
   });
 }
 

@@ -7,7 +7,6 @@ import type { EtcdInput } from "../../../src/check/index.ts";
 import {
   classifyError,
   performOperation,
-  singleSendFetch,
 } from "../../../src/cli/check/classify.ts";
 import { EtcdClient } from "../../../src/client/index.ts";
 
@@ -134,27 +133,3 @@ describe("indeterminate and failed outcomes", () => {
   });
 });
 
-describe("singleSendFetch", () => {
-  test("writes go out without keep-alive, reads keep it", async () => {
-    const seen: { method: string; keepalive: boolean | undefined }[] = [];
-    const recording: typeof fetch = Object.assign(
-      (_input: string | URL | Request, init?: RequestInit) => {
-        seen.push({ method: init?.method ?? "GET", keepalive: init?.keepalive });
-        return Promise.resolve(new Response("{}", { status: 200 }));
-      },
-      { preconnect: fetch.preconnect },
-    );
-    const client = new EtcdClient({
-      endpoints: ["http://127.0.0.1:1"],
-      fetch: singleSendFetch(recording),
-    });
-    await client.set("/k", "v");
-    await client.get("/k", { quorum: true });
-    await client.delete("/k");
-    expect(seen).toEqual([
-      { method: "PUT", keepalive: false },
-      { method: "GET", keepalive: true },
-      { method: "DELETE", keepalive: false },
-    ]);
-  });
-});

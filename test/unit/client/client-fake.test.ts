@@ -243,3 +243,25 @@ describe("EtcdClient failures", () => {
     expect((error as Error).name).toBe("AbortError");
   });
 });
+
+test("writes go out on fresh connections and reads keep theirs alive", async () => {
+  // Bun resends a request whose kept-alive connection closed; on a fresh connection a refusal
+  // means the write was never sent, so failing over to the next endpoint cannot apply it twice.
+  const seen: { method: string; keepalive: boolean | undefined }[] = [];
+  const recording: typeof fetch = Object.assign(
+    (_input: string | URL | Request, init?: RequestInit) => {
+      seen.push({ method: init?.method ?? "GET", keepalive: init?.keepalive });
+      return Promise.resolve(new Response("{}", { status: 200 }));
+    },
+    { preconnect: fetch.preconnect },
+  );
+  const client = new EtcdClient({ endpoints: ["http://127.0.0.1:1"], fetch: recording });
+  await client.set("/k", "v");
+  await client.get("/k", { quorum: true });
+  await client.delete("/k");
+  expect(seen).toEqual([
+    { method: "PUT", keepalive: false },
+    { method: "GET", keepalive: true },
+    { method: "DELETE", keepalive: false },
+  ]);
+});
