@@ -18,6 +18,9 @@ import type { SimNetwork } from "./network.ts";
 import type { WorkloadOptions } from "./options.ts";
 import type { Scheduler } from "./scheduler.ts";
 
+/** Indeterminate writes after which a key slot moves to a fresh key name. */
+const indeterminatePerKeyMax = 3;
+
 interface Client {
   readonly id: number;
   /** Values this client saw or wrote, per key, for compare operations. */
@@ -37,6 +40,9 @@ export class Workload {
   #nextContext = 1;
   #stopAt = 0;
   #outstanding = 0;
+  /** Per key slot: the current key name's generation and its indeterminate writes. */
+  readonly #generations: number[] = [];
+  readonly #indeterminate = new Map<string, number>();
 
   constructor(options: {
     scheduler: Scheduler;
@@ -81,7 +87,8 @@ export class Workload {
 
   #issue(client: Client): void {
     const host = this.#hosts[this.#prng.nextInt(this.#hosts.length)] as SimHost;
-    const key = `/k${this.#prng.nextInt(this.#options.keys)}`;
+    const slot = this.#prng.nextInt(this.#options.keys);
+    const key = `/k${slot}.${this.#generations[slot] ?? 0}`;
     if (this.#prng.chance(this.#options.readRatio)) this.#read(client, host, key);
     else this.#write(client, host, this.#drawWrite(client, key));
   }
@@ -132,8 +139,23 @@ export class Workload {
       host.pendingWrites.delete(id);
       this.#coverage.writeIndeterminate++;
       this.recorder.abandon(handle);
+      this.#noteIndeterminate(input.key);
       this.#next(client);
     });
+  }
+
+  /**
+   * Every indeterminate write stays concurrent with everything after it, and the checker's
+   * search grows exponentially with them, so a key that collected a few moves on to a fresh
+   * key name (as Jepsen moves to a fresh document), keeping each partition checkable.
+   */
+  #noteIndeterminate(key: string): void {
+    const count = (this.#indeterminate.get(key) ?? 0) + 1;
+    this.#indeterminate.set(key, count);
+    if (count < indeterminatePerKeyMax) return;
+    const slot = Number(key.slice(2, key.indexOf(".")));
+    const generation = Number(key.slice(key.indexOf(".") + 1));
+    if ((this.#generations[slot] ?? 0) === generation) this.#generations[slot] = generation + 1;
   }
 
   #read(client: Client, host: SimHost, key: string): void {
