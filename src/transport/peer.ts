@@ -93,6 +93,11 @@ export class OutboundPeer {
   #pingSequence = 0;
   #reconnectTimer: unknown;
   #tickTimer: unknown;
+  /** Settles when the latest `Bun.connect` has opened or failed. */
+  #dial: Promise<void> = Promise.resolve();
+  #lastRefusal: string | undefined;
+  /** Whether the current connection has answered a ping, proving its handshake was accepted. */
+  #answered = false;
   /** When the current dial began, or the last pong (or open) on the current connection. */
   #lastProgressMs = 0;
   #success = 0;
@@ -188,11 +193,19 @@ export class OutboundPeer {
     return this.#options.registry.whenClosed(socket);
   }
 
+  /**
+   * Settles once the latest dial has opened or failed (a dial still pending when the peer
+   * closes ends its socket as soon as it opens).
+   */
+  dialSettled(): Promise<void> {
+    return this.#dial;
+  }
+
   /** The peer's counters; received counts are filled in by the transport. */
   stats(): Omit<PeerStats, "receivedMessages" | "receivedBytes"> {
     return {
       id: this.id,
-      connected: this.#state === "open",
+      connected: this.#state === "open" && this.#answered,
       latency: this.#latency.stats(),
       counts: { success: this.#success, fail: this.#fail },
       queuedMessages: this.#queue.length,
@@ -218,7 +231,7 @@ export class OutboundPeer {
     this.#lastProgressMs = this.#options.clock.monotonicMs();
     this.#decoder = new FrameDecoder(this.#options.frameBytesMax);
     const { registry, logger } = this.#options;
-    Bun.connect<undefined>({
+    this.#dial = Bun.connect<undefined>({
       hostname,
       port,
       socket: {
@@ -244,10 +257,13 @@ export class OutboundPeer {
           this.#options.logger.debug("peer socket error", { to: this.#hex, detail: error.message });
         },
       },
-    }).catch((error: unknown) => {
-      const detail = error instanceof Error ? error.message : String(error);
-      if (generation === this.#generation) this.#lose(`cannot connect: ${detail}`);
-    });
+    }).then(
+      () => {},
+      (error: unknown) => {
+        const detail = error instanceof Error ? error.message : String(error);
+        if (generation === this.#generation) this.#lose(`cannot connect: ${detail}`);
+      },
+    );
   }
 
   #opened(generation: number, socket: Socket<undefined>): void {
@@ -257,6 +273,7 @@ export class OutboundPeer {
     }
     this.#socket = socket;
     this.#state = "open";
+    this.#answered = false;
     this.#lastProgressMs = this.#options.clock.monotonicMs();
     const handshake = {
       version: peerProtocolVersion,
@@ -346,12 +363,17 @@ export class OutboundPeer {
       this.#pings.delete(sequence);
       const nowMs = this.#options.clock.monotonicMs();
       this.#lastProgressMs = nowMs;
+      this.#lastRefusal = undefined;
+      this.#answered = true;
       this.#latency.record(Math.max(0, nowMs - sentMs));
       // A pong proves the handshake was accepted: the connection is healthy.
       this.#options.backoff.reset();
     } else if (frame.type === PeerFrameType.reject) {
       const reason = decodeReject(codec, frame);
-      this.#options.logger.warn("peer refused the connection", { to: this.#hex, reason });
+      // Every re-dial is refused the same way until someone fixes the configuration: say it once.
+      const level = reason === this.#lastRefusal ? "debug" : "warn";
+      this.#lastRefusal = reason;
+      this.#options.logger[level]("peer refused the connection", { to: this.#hex, reason });
       this.#lose(`refused: ${reason}`);
     } else {
       this.#lose(`unexpected frame type ${frame.type} from the accepting side`);

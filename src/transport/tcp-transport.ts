@@ -10,7 +10,7 @@ import { assert } from "../lib/assert.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Prng } from "../lib/prng.ts";
-import type { TransportLimits } from "../limits.ts";
+import { type TransportLimits, checkTransportLimits } from "../limits.ts";
 import type { MemberId, Message } from "../raft/index.ts";
 import { Backoff, type BackoffOptions, defaultBackoffOptions } from "./backoff.ts";
 import { guarded } from "./guard.ts";
@@ -83,10 +83,10 @@ export class TcpTransport implements Transport {
   #onSnapshotStatus: SnapshotStatusHandler;
   readonly #inboundContext: InboundContext;
 
-  /** @throws {RangeError} when `listenUrl` is not a peer URL. */
+  /** @throws {RangeError} when `listenUrl` is not a peer URL or the limits do not fit. */
   constructor(options: TcpTransportOptions) {
     parsePeerUrl(options.listenUrl);
-    assert(options.frameBytesMax >= options.limits.snapshotChunkBytes + 64, "chunk fits frame");
+    checkTransportLimits(options.limits, options.frameBytesMax);
     this.#options = options;
     this.#timers = options.timers ?? systemTimers();
     this.#onMessage = options.onMessage ?? (() => {});
@@ -141,8 +141,11 @@ export class TcpTransport implements Transport {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
     this.#listener?.stop(false);
+    const dials = [...this.#peers.values()].map((peer) => peer.dialSettled());
     for (const peer of this.#peers.values()) void peer.close();
     for (const connection of this.#inboundOpen) connection.close();
+    // A dial to an unresponsive host may stay pending long after this; wait a grace period.
+    await this.#settleWithin(Promise.all(dials), this.#closeGraceMs);
     const stillOpen = await this.#registry.closeAll(this.#timers, this.#closeGraceMs);
     if (stillOpen > 0) this.#options.logger.warn("peer sockets did not close", { stillOpen });
     this.#listener?.stop(true);
@@ -258,6 +261,15 @@ export class TcpTransport implements Transport {
   }
 
   // --- internal ---
+
+  async #settleWithin(promise: Promise<unknown>, graceMs: number): Promise<void> {
+    let handle: unknown;
+    const deadline = new Promise<void>((resolve) => {
+      handle = this.#timers.setTimeout(resolve, graceMs);
+    });
+    await Promise.race([promise, deadline]);
+    this.#timers.clearTimeout(handle);
+  }
 
   get #pongTimeoutMs(): number {
     return this.#options.pongTimeoutMs ?? 5000;

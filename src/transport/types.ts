@@ -22,7 +22,7 @@ export type SnapshotStatusHandler = (peerId: MemberId, ok: boolean) => void;
 /** Counters and latency for one peer, the parts etcd's `/v2/stats/leader` reports and more. */
 export interface PeerStats {
   readonly id: MemberId;
-  /** Whether the outbound connection is open and its handshake written. */
+  /** Whether the outbound connection is open and has answered a ping (so was accepted). */
   readonly connected: boolean;
   /** Round trips of transport pings, in milliseconds. */
   readonly latency: LatencyStats;
@@ -63,7 +63,9 @@ export interface Transport {
   /**
    * Queues messages to their `to` peers. Never blocks and never throws for network trouble:
    * a message that cannot be queued is dropped and its peer reported unreachable (and a dropped
-   * MsgSnap reported as a failed snapshot). Callbacks may run before `send` returns.
+   * MsgSnap reported as a failed snapshot). Callbacks may run before `send` returns. Messages
+   * are encoded at once, except a MsgSnap's data, which is read chunk by chunk as the socket
+   * drains: it must stay unchanged until `onSnapshotStatus` reports the stream's end.
    */
   send(messages: readonly Message[]): void;
   /** Sets the handler for received messages. */

@@ -231,7 +231,9 @@ describe("TcpTransport over loopback", () => {
       const limits = { peerSendQueueMessagesMax: 8, peerSendQueueBytesMax: 64 << 20 };
       const one = await member(1n, { limits });
       one.transport.addPeer(2n, [`http://127.0.0.1:${sink.port}`]);
-      await pollUntil(() => connected(one, 2n), "connection");
+      // The sink never answers pings, so the dial is open but never counts as connected.
+      await pollUntil(() => one.transport.stats().socketsOpen === 1, "an open dial");
+      expect(connected(one, 2n)).toBe(false);
       const entry = { term: 1, index: 1, type: 0 as const, data: new Uint8Array(1 << 20) };
       const app: Message = {
         type: "MsgApp",
@@ -276,8 +278,8 @@ describe("TcpTransport over loopback", () => {
     try {
       const one = await member(1n, { pongTimeoutMs: 150 });
       one.transport.addPeer(2n, [`http://127.0.0.1:${sink.port}`]);
-      await pollUntil(() => connected(one, 2n), "first connection");
       await pollUntil(() => accepted >= 3, "re-dials of a silent peer");
+      expect(connected(one, 2n)).toBe(false);
       expect(peerStats(one, 2n)?.latency.maximum).toBe(0);
     } finally {
       for (const socket of silent) socket.terminate();
@@ -348,6 +350,30 @@ describe("TcpTransport over loopback", () => {
       idle.terminate();
     }
   }, 20_000);
+
+  test("a message over frameBytesMax is dropped on the sending side and reported", async () => {
+    const one = await member(1n, { frameBytesMax: 1 << 20, limits: { snapshotChunkBytes: 1000 } });
+    const two = await member(2n);
+    meshOf([one, two]);
+    await pollUntil(() => connected(one, 2n), "connection");
+    const entry = { term: 1, index: 1, type: 0 as const, data: new Uint8Array(2 << 20) };
+    const app: Message = {
+      type: "MsgApp",
+      from: 1n,
+      to: 2n,
+      term: 1,
+      index: 0,
+      logTerm: 0,
+      entries: [entry],
+      commit: 0,
+    };
+    one.transport.send([app, heartbeat(1n, 2n)]);
+    expect(one.heard.unreachable).toEqual([2n]);
+    expect(peerStats(one, 2n)?.counts.fail).toBe(1);
+    await pollUntil(() => two.heard.messages.length === 1, "the heartbeat");
+    expect(two.heard.messages[0]?.type).toBe("MsgHeartbeat");
+    expect(connected(one, 2n)).toBe(true);
+  });
 
   test("start() rejects when the peer port is taken", async () => {
     const one = await member(1n);
