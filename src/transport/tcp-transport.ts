@@ -31,7 +31,9 @@ import {
 
 /** Everything a TCP transport is built from. */
 export interface TcpTransportOptions {
+  /** This member's id, announced in every handshake it dials. */
   readonly memberId: MemberId;
+  /** Handshakes from members of any other cluster are refused. */
   readonly clusterId: bigint;
   /** `http://host:port` to listen on; port 0 picks a free port (see `listenPort`). */
   readonly listenUrl: string;
@@ -39,8 +41,10 @@ export interface TcpTransportOptions {
   /** Jitter for reconnect delays; each peer forks its own generator. */
   readonly prng: Prng;
   readonly logger: Logger;
+  /** The largest frame sent or accepted (a larger message is dropped, a larger frame closes). */
   readonly frameBytesMax: number;
   readonly limits: TransportLimits;
+  /** Reconnect delays (default `defaultBackoffOptions`). */
   readonly backoff?: BackoffOptions;
   /** How often each peer connection is pinged for latency (default 1000 ms). */
   readonly pingIntervalMs?: number;
@@ -151,6 +155,7 @@ export class TcpTransport implements Transport {
     this.#listener?.stop(true);
   }
 
+  /** See `Transport.send`: never blocks, never throws for network trouble. */
   send(messages: readonly Message[]): void {
     const unreachable = new Set<MemberId>();
     const queued = new Set<OutboundPeer>();
@@ -169,14 +174,17 @@ export class TcpTransport implements Transport {
     for (const peerId of unreachable) this.#onUnreachable(peerId);
   }
 
+  /** Replaces the handler for received messages. */
   onMessage(handler: MessageHandler): void {
     this.#onMessage = handler;
   }
 
+  /** Replaces the handler for dropped sends. */
   onUnreachable(handler: UnreachableHandler): void {
     this.#onUnreachable = handler;
   }
 
+  /** Replaces the handler for finished or failed snapshot streams. */
   onSnapshotStatus(handler: SnapshotStatusHandler): void {
     this.#onSnapshotStatus = handler;
   }
@@ -218,6 +226,7 @@ export class TcpTransport implements Transport {
     if (this.#state === "started") peer.start();
   }
 
+  /** Forgets a peer, closes its connections both ways and refuses its future handshakes. */
   removePeer(id: MemberId): void {
     this.#removed.add(id);
     const peer = this.#peers.get(id);
@@ -240,6 +249,7 @@ export class TcpTransport implements Transport {
     peer.updateUrls(urls);
   }
 
+  /** The counters now; per-peer entries for every known peer. */
   stats(): TransportStats {
     const peers: PeerStats[] = [...this.#peers.values()].map((peer) => {
       const received = this.#receivedByPeer.get(peer.id);

@@ -28,9 +28,12 @@ export interface PeerStats {
   readonly latency: LatencyStats;
   /** Messages written to the peer's connection (success) and dropped (fail). */
   readonly counts: { readonly success: number; readonly fail: number };
+  /** Messages waiting in the peer's send queue. */
   readonly queuedMessages: number;
+  /** Messages (a snapshot counts once) and bytes (frames, pings included) written. */
   readonly sentMessages: number;
   readonly sentBytes: number;
+  /** Messages delivered from the peer and bytes read from its connections. */
   readonly receivedMessages: number;
   readonly receivedBytes: number;
 }
