@@ -19,6 +19,7 @@ export { Backoff, type BackoffOptions, defaultBackoffOptions } from "./backoff.t
 export { FrameDecoder, type FrameDecodeResult } from "./frame-decoder.ts";
 export { type LatencyStats, LatencyRecorder } from "./latency.ts";
 export { type PeerAddress, parsePeerUrl } from "./peer-url.ts";
+export { RateMeter, type TransferRate } from "./rate-meter.ts";
 export { SendQueue, type SendQueueLimits } from "./send-queue.ts";
 export { TcpTransport, type TcpTransportOptions } from "./tcp-transport.ts";
 export {

@@ -17,6 +17,7 @@ import { guarded } from "./guard.ts";
 import { InboundConnection, type InboundContext } from "./inbound.ts";
 import { OutboundPeer, type PeerEvents } from "./peer.ts";
 import { parsePeerUrl } from "./peer-url.ts";
+import { RateMeter } from "./rate-meter.ts";
 import { SocketRegistry } from "./socket-registry.ts";
 import {
   type MessageHandler,
@@ -80,6 +81,8 @@ export class TcpTransport implements Transport {
   readonly #receivedByPeer = new Map<MemberId, Counters>();
   readonly #sent: Counters = { messages: 0, bytes: 0 };
   readonly #received: Counters = { messages: 0, bytes: 0 };
+  readonly #sendRate = new RateMeter();
+  readonly #receiveRate = new RateMeter();
   #listener: TCPSocketListener<InboundSocketData> | undefined;
   #state: "new" | "started" | "stopped" = "new";
   #onMessage: MessageHandler;
@@ -267,6 +270,8 @@ export class TcpTransport implements Transport {
       receivedBytes: this.#received.bytes,
       inboundConnections: this.#inboundOpen.size,
       socketsOpen: this.#registry.size,
+      sendRate: this.#sendRate.rate(this.#nowMs()),
+      receiveRate: this.#receiveRate.rate(this.#nowMs()),
     };
   }
 
@@ -279,6 +284,10 @@ export class TcpTransport implements Transport {
     });
     await Promise.race([promise, deadline]);
     this.#timers.clearTimeout(handle);
+  }
+
+  #nowMs(): number {
+    return this.#options.clock.monotonicMs();
   }
 
   get #pongTimeoutMs(): number {
@@ -295,6 +304,7 @@ export class TcpTransport implements Transport {
     sent: (bytes, messages) => {
       this.#sent.bytes += bytes;
       this.#sent.messages += messages;
+      this.#sendRate.record(this.#nowMs(), messages, bytes);
     },
   };
 
@@ -317,12 +327,14 @@ export class TcpTransport implements Transport {
       },
       deliver: (peerId, message) => {
         this.#received.messages += 1;
+        this.#receiveRate.record(this.#nowMs(), 1, 0);
         const counters = this.#receivedCounters(peerId);
         if (counters !== undefined) counters.messages += 1;
         this.#onMessage(message);
       },
       received: (peerId, bytes) => {
         this.#received.bytes += bytes;
+        this.#receiveRate.record(this.#nowMs(), 0, bytes);
         const counters = peerId === undefined ? undefined : this.#receivedCounters(peerId);
         if (counters !== undefined) counters.bytes += bytes;
       },

@@ -6,6 +6,7 @@
  */
 import type { Message, MemberId } from "../raft/index.ts";
 import type { LatencyStats } from "./latency.ts";
+import type { TransferRate } from "./rate-meter.ts";
 
 /**
  * Receives every well-formed message addressed to this member, in arrival order per peer (a
@@ -49,6 +50,10 @@ export interface TransportStats {
   readonly inboundConnections: number;
   /** Sockets of either direction not yet closed; 0 once `stop()` resolved. */
   readonly socketsOpen: number;
+  /** Recent rates (the last few seconds), for `sendPkgRate` and `sendBandwidthRate`. */
+  readonly sendRate: TransferRate;
+  /** Recent rates, for `recvPkgRate` and `recvBandwidthRate`. */
+  readonly receiveRate: TransferRate;
 }
 
 /** A follower entry of etcd's `/v2/stats/leader`. */

@@ -92,6 +92,11 @@ describe("TcpTransport over loopback", () => {
         expect(stats.receivedMessages).toBe(16);
         expect(stats.receivedBytes).toBeGreaterThan(2000);
       }
+      const totals = sender.transport.stats();
+      expect(totals.sentMessages).toBe(32);
+      expect(totals.receivedMessages).toBe(32);
+      expect(totals.sendRate.messagesPerSecond).toBeGreaterThan(0);
+      expect(totals.receiveRate.bytesPerSecond).toBeGreaterThan(0);
     }
   });
 

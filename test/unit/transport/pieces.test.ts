@@ -10,6 +10,7 @@ import type { MsgSnap } from "../../../src/raft/index.ts";
 import {
   Backoff,
   LatencyRecorder,
+  RateMeter,
   SendQueue,
   etcdFollowerStats,
   parsePeerUrl,
@@ -136,8 +137,32 @@ describe("LatencyRecorder", () => {
       receivedBytes: 0,
       inboundConnections: 0,
       socketsOpen: 0,
+      sendRate: { messagesPerSecond: 0, bytesPerSecond: 0 },
+      receiveRate: { messagesPerSecond: 0, bytesPerSecond: 0 },
     };
     expect(etcdFollowerStats(stats)).toEqual({ abc: { latency, counts: { success: 2, fail: 1 } } });
+  });
+});
+
+describe("RateMeter", () => {
+  test("rates cover the recent window and forget older seconds", () => {
+    const meter = new RateMeter(5);
+    expect(meter.rate(0)).toEqual({ messagesPerSecond: 0, bytesPerSecond: 0 });
+    // 10 messages of 100 bytes each second for 10 seconds.
+    for (let ms = 0; ms < 10_000; ms += 100) meter.record(ms, 1, 100);
+    const steady = meter.rate(10_000);
+    expect(steady.messagesPerSecond).toBeCloseTo(10, 5);
+    expect(steady.bytesPerSecond).toBeCloseTo(1000, 5);
+    // Silence: the rate falls, and after the window it is zero.
+    expect(meter.rate(12_500).messagesPerSecond).toBeLessThan(10);
+    expect(meter.rate(17_000)).toEqual({ messagesPerSecond: 0, bytesPerSecond: 0 });
+  });
+
+  test("a young meter divides by the time since its first record, not the window", () => {
+    const meter = new RateMeter(5);
+    meter.record(60_000, 4, 400);
+    meter.record(60_500, 4, 400);
+    expect(meter.rate(61_000)).toEqual({ messagesPerSecond: 8, bytesPerSecond: 800 });
   });
 });
 
