@@ -164,6 +164,10 @@ export class TcpTransport implements Transport {
     const queued = new Set<OutboundPeer>();
     for (const message of messages) {
       assert(message.from === this.#options.memberId, "a member sends only its own messages");
+      if (message.to === this.#options.memberId) {
+        this.#options.logger.error("peer message to self dropped", { type: message.type });
+        continue;
+      }
       const peer = this.#peers.get(message.to);
       if (this.#state !== "stopped" && peer !== undefined && peer.enqueue(message)) {
         queued.add(peer);

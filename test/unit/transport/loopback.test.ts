@@ -259,6 +259,19 @@ describe("TcpTransport over loopback", () => {
       expect(stats?.counts.fail).toBe(1);
       // Bytes written never outran what the socket accepted: the rest waits in the queue.
       expect(stats?.sentBytes).toBeLessThan(200 * (1 << 20));
+
+      // A snapshot waits behind them; then the connection dies with all of it unsent.
+      const metadata = { index: 5, term: 1, confState: { voters: [1n, 2n], learners: [] } };
+      const snapshot = { metadata, data: bytesOf(4 << 20) };
+      one.transport.send([{ type: "MsgSnap", from: 1n, to: 2n, term: 1, snapshot }]);
+      expect(one.heard.snapshots).toEqual([]);
+      one.heard.unreachable.length = 0;
+      for (const socket of stalled) socket.terminate();
+      await pollUntil(() => one.heard.snapshots.length === 1, "the snapshot's failure");
+      expect(one.heard.snapshots).toEqual([{ peer: 2n, ok: false }]);
+      expect(one.heard.unreachable).toEqual([2n]);
+      expect(peerStats(one, 2n)?.queuedMessages).toBe(0);
+      expect(peerStats(one, 2n)?.counts.fail).toBeGreaterThanOrEqual(9);
     } finally {
       for (const socket of stalled) socket.terminate();
       sink.stop(true);
