@@ -13,7 +13,15 @@
  * transport.addPeer(2n, ["http://10.0.0.2:7001"]);
  * await transport.start();
  * transport.send(ready.messages); // after the Ready is durable
+ * const followers = etcdFollowerStats(transport.stats()); // for /v2/stats/leader
+ * await transport.stop();
  * ```
+ *
+ * The wire protocol is described in `wire.ts`: the dialer's handshake (version, cluster id,
+ * sender, target), then message frames, pings, and snapshot streams (a begin frame plus raw
+ * chunk frames of `snapshotChunkBytes`); the acceptor answers pings and refuses a bad handshake
+ * with a reason. `stats()` reports per-peer ping latency (Welford mean and deviation), success
+ * and fail counts, byte and message totals, and recent send and receive rates.
  */
 export { Backoff, type BackoffOptions, defaultBackoffOptions } from "./backoff.ts";
 export { FrameDecoder, type FrameDecodeResult } from "./frame-decoder.ts";
