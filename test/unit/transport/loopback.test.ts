@@ -305,6 +305,46 @@ describe("TcpTransport over loopback", () => {
     }
   });
 
+  test("a hanging dial is abandoned after connectTimeoutMs; stop() does not wait", async () => {
+    // A listener that never accepts, with its one-slot backlog filled: later SYNs go unanswered.
+    const script = [
+      "import socket, time",
+      "s = socket.socket()",
+      "s.bind(('127.0.0.1', 0))",
+      "s.listen(0)",
+      "print(s.getsockname()[1], flush=True)",
+      "time.sleep(30)",
+    ].join("\n");
+    const python = Bun.spawn(["python3", "-c", script], { stdout: "pipe" });
+    const fillers: Socket<undefined>[] = [];
+    try {
+      const reader = python.stdout.getReader();
+      const { value } = await reader.read();
+      reader.releaseLock();
+      const port = Number(new TextDecoder().decode(value).trim());
+      for (let index = 0; index < 2; index++) {
+        const filler = Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+        void filler.then((socket) => fillers.push(socket), () => {});
+      }
+      await Bun.sleep(50);
+      const reasons: string[] = [];
+      const log = (event: string, fields?: Record<string, unknown>) => {
+        if (event === "peer connection lost") reasons.push(String(fields?.["reason"]));
+      };
+      const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
+      const one = await member(1n, { logger, connectTimeoutMs: 150 });
+      one.transport.addPeer(2n, [`http://127.0.0.1:${port}`]);
+      await pollUntil(() => reasons.some((r) => r.startsWith("no connection after")), "a timeout");
+      const stoppedAt = performance.now();
+      await stopMember(one);
+      expect(performance.now() - stoppedAt).toBeLessThan(2000);
+    } finally {
+      for (const socket of fillers) socket.terminate();
+      python.kill();
+      await python.exited;
+    }
+  });
+
   test("updatePeer moves the connection to the new URL", async () => {
     const one = await member(1n);
     const oldTwo = await member(2n);
