@@ -11,6 +11,7 @@ import { assert } from "../../src/lib/assert.ts";
 import type { Prng } from "../../src/lib/prng.ts";
 import {
   bootstrapLog,
+  type ConfChange,
   type ConfState,
   type HardState,
   type MemberId,
@@ -47,6 +48,8 @@ export interface HostEnvironment {
   readonly initialConf: ConfState;
   /** Another host, for the checks that compare with a peer's log. */
   readonly peer: (id: MemberId) => SimHost | undefined;
+  /** Called for every membership change a host applies. */
+  readonly onConfChange: (change: ConfChange) => void;
 }
 
 export type HostStatus = "running" | "paused" | "down";
@@ -404,7 +407,9 @@ export class SimHost {
       const applied = this.kv.apply(entry);
       invariants.noteApplied(this.node, entry.index, this.kv.chain, this.kv.digest);
       if (entry.type === EntryType.confChange) {
-        this.#confState = raw.applyConfChange(decodeConfChange(entry.data));
+        const change = decodeConfChange(entry.data);
+        this.#confState = raw.applyConfChange(change);
+        this.#environment.onConfChange(change);
         this.#confIndex = entry.index;
         invariants.noteConf(entry.index, this.#confState.voters);
         if (raw.raftForTesting.role === "leader") this.#environment.coverage.confChangeApplied++;

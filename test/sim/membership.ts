@@ -3,7 +3,7 @@
  * Membership changes during the fault phase, through the current leader, one at a time as the
  * core requires: add a brand-new member as a learner (ids are never reused), promote a learner
  * to voter, or remove a voter (possibly the leader itself). A removed member is stopped for
- * good once its removal is applied by a leader.
+ * good once any member applied its removal.
  */
 import { assert } from "../../src/lib/assert.ts";
 import type { Prng } from "../../src/lib/prng.ts";
@@ -53,21 +53,27 @@ export class MembershipDriver {
     this.#active = false;
   }
 
-  /** Notes members that joined and stops members whose removal a leader applied. */
-  settle(): void {
-    const leader = this.#hosts.find((host) => host.role()?.leader === true);
-    if (leader === undefined) return;
-    const { voters, learners } = leader.confState;
-    for (const host of this.#hosts) {
-      const member = voters.includes(host.id) || learners.includes(host.id);
-      if (member && !host.joined) {
+  /**
+   * Notes a member that joined and stops, for good, a member whose removal was applied (so
+   * committed; ids are never reused, so a removal is final). The stop runs as its own event:
+   * the removed member may be the one applying its own removal.
+   */
+  noteConfChange(change: ConfChange): void {
+    const host = this.#hosts[Number(change.nodeId) - 1];
+    if (host === undefined) return;
+    if (change.type !== "removeNode") {
+      if (!host.joined) {
         host.joined = true;
         this.#coverage.memberJoined++;
-      } else if (!member && host.joined && !host.retired) {
-        host.retire();
-        this.#coverage.memberRemoved++;
       }
+      return;
     }
+    if (host.retired) return;
+    this.#scheduler.after(0, "retire", host.node, () => {
+      if (host.retired) return;
+      host.retire();
+      this.#coverage.memberRemoved++;
+    });
   }
 
   #scheduleNext(): void {

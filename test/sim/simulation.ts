@@ -109,6 +109,7 @@ export class Simulation {
       diskPrng,
       initialConf,
       peer: (id: bigint) => this.hosts[Number(id) - 1],
+      onConfChange: (change) => this.membership.noteConfChange(change),
     };
     this.#environment = environment;
     for (const id of founders) {
@@ -172,7 +173,6 @@ export class Simulation {
       this.#lastLeader = host.node;
       this.trace.note(`node ${host.node} leads term ${role.term}`);
     }
-    this.membership.settle();
     this.invariants.checkDurableQuorum((id: MemberId) => this.hosts[Number(id) - 1]);
     this.trace.record(event.time, event.label, event.node, this.invariants.committedMax);
   }
