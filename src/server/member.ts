@@ -24,6 +24,7 @@ import { type DataDir, type FileSystem, type MemberMeta, openDataDir } from "../
 import { Store, type StoreOptions, type StoreSnapshot } from "../store/index.ts";
 import { computeClusterId, computeMemberId } from "./identity.ts";
 import { Node, type NodeIdentity } from "./node.ts";
+import { type PeerSink, startPeerTransport } from "./peers.ts";
 
 export interface MemberDependencies {
   readonly fs: FileSystem;
@@ -54,9 +55,10 @@ export async function openMember(
   config: Config,
   dependencies: MemberDependencies,
 ): Promise<Member> {
-  if (config.initialCluster.length > 1) {
+  if (config.initialClusterState === "existing") {
     throw new MemberConfigError(
-      "Cannot start a multi-member cluster: this build runs single-member clusters only",
+      "Cannot join an existing cluster: adding members at runtime (/v2/members) is not " +
+        "implemented yet; start every member with --initial-cluster-state new",
     );
   }
   const { limits } = config;
@@ -92,7 +94,7 @@ async function startOnDataDir(
   const store = restoreStore(dataDir.snapshot, storeOptions, codec.unpack);
   const snapshotIndex = dataDir.snapshot?.metadata.index ?? 0;
   const snapshotTerm = dataDir.snapshot?.metadata.term ?? 0;
-  const log = await recoverOrBootstrapLog(dataDir, [meta.memberId]);
+  const log = await recoverOrBootstrapLog(dataDir, meta.peers.map((peer) => peer.id));
   const raftStorage = new MemoryStorage();
   if (dataDir.snapshot !== null) raftStorage.applySnapshot(dataDir.snapshot);
   raftStorage.append(log.entries);
@@ -102,14 +104,18 @@ async function startOnDataDir(
     raftStorage,
     { applied: snapshotIndex },
   );
+  const holder: { node: Node | null } = { node: null };
+  const transport = meta.peers.length > 1
+    ? await startPeerTransport(config, meta, () => sinkOf(holder.node), dependencies)
+    : null;
   const node = new Node({
     identity: identityOf(config, meta),
     store,
     raft,
     raftStorage,
     send: (messages) => {
-      // A single member has no peers; Raft addresses none while it is the only voter.
-      dependencies.logger.warn("messages to peers dropped", { count: messages.length });
+      if (transport !== null) transport.send(messages);
+      else dependencies.logger.warn("messages with no peers dropped", { count: messages.length });
     },
     wal: dataDir.wal,
     snapshots: dataDir.snapshots,
@@ -125,11 +131,13 @@ async function startOnDataDir(
     expiryIntervalMs: config.expiryIntervalMs,
     onFatal: dependencies.onFatal,
   });
+  holder.node = node;
   node.start();
   return {
     node,
     close: async () => {
       await node.stop();
+      await transport?.stop();
       await dataDir.close();
     },
   };
@@ -169,7 +177,20 @@ function raftConfig(config: Config, memberId: MemberId, logger: Logger): RaftCon
 
 /** Reads the member's identity from the data dir, or records it on first start. */
 async function settleMeta(config: Config, dataDir: DataDir): Promise<MemberMeta> {
+  const peers = config.initialCluster.map((member) => ({
+    id: computeMemberId(member.peerUrls, config.initialClusterToken),
+    name: member.name,
+    peerURLs: member.peerUrls,
+    // Other members' client URLs are learned later (cluster issue); only ours is known now.
+    clientURLs: member.name === config.name ? config.advertiseClientUrls : [],
+  }));
   const memberId = computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken);
+  if (!peers.some((peer) => peer.id === memberId)) {
+    throw new MemberConfigError(
+      `Cannot start member "${config.name}": its --initial-advertise-peer-urls do not match ` +
+        "its entry in --initial-cluster",
+    );
+  }
   if (dataDir.meta !== null) {
     if (dataDir.meta.name !== config.name) {
       throw new MemberConfigError(
@@ -180,17 +201,10 @@ async function settleMeta(config: Config, dataDir: DataDir): Promise<MemberMeta>
     return dataDir.meta;
   }
   const meta: MemberMeta = {
-    clusterId: computeClusterId([memberId]),
+    clusterId: computeClusterId(peers.map((peer) => peer.id)),
     memberId,
     name: config.name,
-    peers: [
-      {
-        id: memberId,
-        name: config.name,
-        peerURLs: config.initialAdvertisePeerUrls,
-        clientURLs: config.advertiseClientUrls,
-      },
-    ],
+    peers,
   };
   await dataDir.writeMeta(meta);
   return meta;
@@ -204,6 +218,9 @@ function identityOf(config: Config, meta: MemberMeta): NodeIdentity {
     // Addresses may change between restarts; the current flags win over the recorded ones.
     peerUrls: config.initialAdvertisePeerUrls,
     clientUrls: config.advertiseClientUrls,
+    members: meta.peers.map((peer) =>
+      peer.id === meta.memberId ? { ...peer, clientURLs: config.advertiseClientUrls } : peer,
+    ),
   };
 }
 
@@ -216,4 +233,15 @@ function restoreStore(
   // The snapshot file passed its CRC check; its payload is the store's own plain data.
   const data = unpack(snapshot.data) as StoreSnapshot;
   return Store.fromSnapshot(data, options);
+}
+
+/** Messages can arrive before the node exists; Raft retransmits whatever is dropped here. */
+const droppingSink: PeerSink = {
+  step: () => {},
+  reportUnreachable: () => {},
+  reportSnapshot: () => {},
+};
+
+function sinkOf(node: Node | null): PeerSink {
+  return node ?? droppingSink;
 }

@@ -40,6 +40,13 @@ export interface NodeIdentity {
   readonly clusterId: MemberId;
   readonly peerUrls: readonly string[];
   readonly clientUrls: readonly string[];
+  /** Every member of the cluster, this one included. */
+  readonly members: readonly {
+    readonly id: MemberId;
+    readonly name: string;
+    readonly peerURLs: readonly string[];
+    readonly clientURLs: readonly string[];
+  }[];
 }
 
 export interface NodeOptions {
@@ -144,6 +151,25 @@ export class Node implements KeyValueNode {
     return this.#appliedIndex;
   }
 
+  /** A message from a peer, as the transport decoded it. */
+  step(message: Message): void {
+    if (this.#stopping) return;
+    this.#raft.step(message);
+    this.#wake();
+  }
+
+  /** The transport dropped a message to `peer`: Raft probes it again instead of pipelining. */
+  reportUnreachable(peer: MemberId): void {
+    this.#raft.reportUnreachable(peer);
+    this.#wake();
+  }
+
+  /** A snapshot stream to `peer` finished (`ok`) or failed. */
+  reportSnapshot(peer: MemberId, ok: boolean): void {
+    this.#raft.reportSnapshot(peer, ok);
+    this.#wake();
+  }
+
   propose(command: StoreCommand): Promise<ApplyOutcome> {
     if (this.#stopping) {
       return Promise.reject(new EtcdError(ErrorCode.raftInternal, "member is stopping", 0));
@@ -196,15 +222,12 @@ export class Node implements KeyValueNode {
   }
 
   members(): readonly MemberInfo[] {
-    const { identity } = this.#options;
-    return [
-      {
-        id: formatMemberId(identity.memberId),
-        name: identity.name,
-        peerURLs: identity.peerUrls,
-        clientURLs: identity.clientUrls,
-      },
-    ];
+    return this.#options.identity.members.map((member) => ({
+      id: formatMemberId(member.id),
+      name: member.name,
+      peerURLs: member.peerURLs,
+      clientURLs: member.clientURLs,
+    }));
   }
 
   // --- internal ---

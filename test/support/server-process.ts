@@ -88,7 +88,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
   };
   running.add(server);
   try {
-    await waitForHealth(clientUrl, child, 15_000);
+    // A ceiling, not a wait: a member answers /health once it can serve a linearizable read.
+    await waitForHealth(clientUrl, child, 30_000);
   } catch (error) {
     await server.stop("SIGKILL");
     const stderr = await new Response(child.stderr).text();

@@ -1,0 +1,140 @@
+/**
+ * Three compiled binaries on loopback form one cluster over the Raft core and the TCP peer
+ * transport: one leader, writes through any member, linearizable reads everywhere, a watch on a
+ * follower, and a leader killed with kill -9 replaced while every acknowledged write survives.
+ */
+import { afterAll, expect, test } from "bun:test";
+import {
+  freePort,
+  killAll,
+  pollUntil,
+  removeDir,
+  type ServerProcess,
+  startServer,
+} from "../support/server-process.ts";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await killAll();
+  for (const dir of dirs) removeDir(dir);
+});
+
+interface MemberPorts {
+  readonly name: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+function clusterFlag(members: readonly MemberPorts[]): string {
+  return members.map((member) => `${member.name}=http://127.0.0.1:${member.peerPort}`).join(",");
+}
+
+function startMember(member: MemberPorts, cluster: string, dataDir?: string) {
+  return startServer({
+    name: member.name,
+    clientPort: member.clientPort,
+    peerPort: member.peerPort,
+    ...(dataDir === undefined ? {} : { dataDir }),
+    extraArgs: ["--initial-cluster", cluster, "--heartbeat-interval", "50", "--log-level", "info"],
+  });
+}
+
+async function put(server: ServerProcess, key: string, value: string): Promise<Response> {
+  return fetch(`${server.clientUrl}/v2/keys${key}`, {
+    method: "PUT",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `value=${value}`,
+  });
+}
+
+async function quorumValue(server: ServerProcess, key: string): Promise<string | undefined> {
+  const response = await fetch(`${server.clientUrl}/v2/keys${key}?quorum=true`);
+  const body = (await response.json()) as { node?: { value?: string } };
+  return body.node?.value;
+}
+
+async function stateOf(server: ServerProcess): Promise<string> {
+  const self = (await (await fetch(`${server.clientUrl}/v2/stats/self`)).json()) as {
+    state: string;
+  };
+  return self.state;
+}
+
+async function leaderOf(servers: readonly ServerProcess[]): Promise<ServerProcess> {
+  let leader: ServerProcess | undefined;
+  await pollUntil(
+    async () => {
+      const states = await Promise.all(servers.map(stateOf));
+      const leaders = servers.filter((_, index) => states[index] === "StateLeader");
+      leader = leaders.length === 1 ? leaders[0] : undefined;
+      return leader !== undefined;
+    },
+    15_000,
+    "exactly one leader",
+  );
+  if (leader === undefined) throw new Error("no leader");
+  return leader;
+}
+
+test("three members elect one leader, serve writes anywhere and survive a leader kill", async () => {
+  const members: MemberPorts[] = ["n1", "n2", "n3"].map((name) => ({
+    name,
+    clientPort: freePort(),
+    peerPort: freePort(),
+  }));
+  const cluster = clusterFlag(members);
+  let servers = await Promise.all(members.map((member) => startMember(member, cluster)));
+  for (const server of servers) dirs.push(server.dataDir);
+
+  const clusterIds = await Promise.all(
+    servers.map(async (server) => (await fetch(`${server.clientUrl}/v2/keys/`)).headers),
+  );
+  expect(new Set(clusterIds.map((headers) => headers.get("x-etcd-cluster-id"))).size).toBe(1);
+  const leader = await leaderOf(servers);
+
+  // A write through every member is visible to a linearizable read on every member.
+  for (const [index, server] of servers.entries()) {
+    expect((await put(server, `/via/${index}`, `v${index}`)).status).toBe(201);
+    for (const reader of servers) {
+      expect(await quorumValue(reader, `/via/${index}`)).toBe(`v${index}`);
+    }
+  }
+
+  // A watch on a follower sees a write made through another member.
+  const follower = servers.find((server) => server !== leader) ?? leader;
+  const watch = fetch(`${follower.clientUrl}/v2/keys/watched?wait=true`);
+  await pollUntil(
+    async () => {
+      const stats = (await (await fetch(`${follower.clientUrl}/v2/stats/store`)).json()) as {
+        watchers: number;
+      };
+      return stats.watchers === 1;
+    },
+    5000,
+    "the follower's watch to register",
+  );
+  await put(leader, "/watched", "seen");
+  expect(((await (await watch).json()) as { node: { value: string } }).node.value).toBe("seen");
+
+  // Kill the leader: the other two elect a new one, keep every write, and accept new ones.
+  const leaderIndex = servers.indexOf(leader);
+  await leader.stop("SIGKILL");
+  const survivors = servers.filter((server) => server !== leader);
+  const newLeader = await leaderOf(survivors);
+  expect((await put(newLeader, "/after", "kill")).status).toBe(201);
+  for (const survivor of survivors) {
+    expect(await quorumValue(survivor, "/via/0")).toBe("v0");
+    expect(await quorumValue(survivor, "/after")).toBe("kill");
+  }
+
+  // The killed member restarts from its data dir and catches up.
+  const killed = members[leaderIndex] as MemberPorts;
+  const restarted = await startMember(killed, cluster, leader.dataDir);
+  servers = [...survivors, restarted];
+  await pollUntil(
+    async () => (await quorumValue(restarted, "/after")) === "kill",
+    15_000,
+    "the restarted member to catch up",
+  );
+  await Promise.all(servers.map((server) => server.stop()));
+}, 90_000);
