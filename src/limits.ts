@@ -5,7 +5,7 @@
  */
 import { assert } from "./lib/assert.ts";
 
-export interface Limits {
+export interface Limits extends TransportLimits {
   /** Longest key path in bytes (UTF-8). etcd answers ~4 KiB request lines. */
   keyBytesMax: number;
   /** Largest value in bytes. */
@@ -47,6 +47,10 @@ export const defaultLimits: Readonly<Limits> = {
   frameBytesMax: 32 * mebibyte,
   snapshotEntries: 10_000,
   clientConnectionsMax: 10_000,
+  peerSendQueueMessagesMax: 4096,
+  peerSendQueueBytesMax: 64 * mebibyte,
+  snapshotChunkBytes: mebibyte,
+  snapshotReceiveBytesMax: 1024 * mebibyte,
 };
 
 /**
@@ -70,15 +74,13 @@ export function checkLimits(limits: Limits): void {
   if (limits.frameBytesMax > limits.walSegmentBytes) {
     throw new RangeError("Invalid limits: walSegmentBytes must hold at least one frame");
   }
+  checkTransportLimits(limits, limits.frameBytesMax);
 }
 
 checkLimits(defaultLimits);
 assert(defaultLimits.historyEventsMax >= 1, "history must keep at least one event");
 
-/**
- * The peer transport's limits. Kept apart from `Limits` until each has a flag (`Limits` is a
- * closed record the CLI maps to flags); merge them into `Limits` when the flags exist.
- */
+/** The peer transport's limits: the part of `Limits` the transport sees. */
 export interface TransportLimits {
   /** Messages waiting to be written to one peer; more are dropped (peer reported unreachable). */
   peerSendQueueMessagesMax: number;
@@ -91,10 +93,10 @@ export interface TransportLimits {
 }
 
 export const defaultTransportLimits: Readonly<TransportLimits> = {
-  peerSendQueueMessagesMax: 4096,
-  peerSendQueueBytesMax: 64 * mebibyte,
-  snapshotChunkBytes: mebibyte,
-  snapshotReceiveBytesMax: 1024 * mebibyte,
+  peerSendQueueMessagesMax: defaultLimits.peerSendQueueMessagesMax,
+  peerSendQueueBytesMax: defaultLimits.peerSendQueueBytesMax,
+  snapshotChunkBytes: defaultLimits.snapshotChunkBytes,
+  snapshotReceiveBytesMax: defaultLimits.snapshotReceiveBytesMax,
 };
 
 /**
@@ -116,4 +118,3 @@ export function checkTransportLimits(limits: TransportLimits, frameBytesMax: num
   }
 }
 
-checkTransportLimits(defaultTransportLimits, defaultLimits.frameBytesMax);

@@ -138,6 +138,10 @@ const limitDescriptions: Record<keyof Limits, string> = {
   frameBytesMax: "Largest single WAL record or peer frame in bytes.",
   snapshotEntries: "Applied entries between two snapshots.",
   clientConnectionsMax: "Client requests in flight at once; each open watch holds one.",
+  peerSendQueueMessagesMax: "Messages queued for one peer; more are dropped (Raft resends).",
+  peerSendQueueBytesMax: "Bytes queued for one peer; at least --frame-bytes-max.",
+  snapshotChunkBytes: "Snapshot bytes per chunk streamed to a peer.",
+  snapshotReceiveBytesMax: "Largest snapshot accepted from a peer, in bytes.",
 };
 
 /** The flag name of each limit: its key in kebab-case, except etcd's `--snapshot-count`. */

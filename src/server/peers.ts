@@ -8,7 +8,6 @@ import type { Config } from "../config.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import { createPrng } from "../lib/prng.ts";
-import { defaultTransportLimits } from "../limits.ts";
 import type { Message, MemberId } from "../raft/index.ts";
 import type { MemberMeta } from "../storage/index.ts";
 import { TcpTransport } from "../transport/index.ts";
@@ -46,7 +45,7 @@ export async function startPeerTransport(
     prng: createPrng(crypto.getRandomValues(new Uint32Array(1))[0] ?? 1),
     logger: dependencies.logger.child({ component: "transport" }),
     frameBytesMax: config.limits.frameBytesMax,
-    limits: defaultTransportLimits,
+    limits: config.limits,
     onMessage: (message) => sink().step(message),
     onUnreachable: (peer) => sink().reportUnreachable(peer),
     onSnapshotStatus: (peer, ok) => sink().reportSnapshot(peer, ok),
