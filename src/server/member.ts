@@ -24,7 +24,7 @@ import { type DataDir, type FileSystem, type MemberMeta, openDataDir } from "../
 import { Store, type StoreOptions, type StoreSnapshot } from "../store/index.ts";
 import { computeClusterId, computeMemberId } from "./identity.ts";
 import { Node, type NodeIdentity } from "./node.ts";
-import { type PeerSink, startPeerTransport } from "./peers.ts";
+import { type PeerSink, followerStatsOf, startPeerTransport } from "./peers.ts";
 
 export interface MemberDependencies {
   readonly fs: FileSystem;
@@ -117,6 +117,7 @@ async function startOnDataDir(
       if (transport !== null) transport.send(messages);
       else dependencies.logger.warn("messages with no peers dropped", { count: messages.length });
     },
+    followerStats: () => (transport === null ? {} : followerStatsOf(transport.stats())),
     wal: dataDir.wal,
     snapshots: dataDir.snapshots,
     codec,

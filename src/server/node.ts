@@ -32,7 +32,7 @@ import type { LogPersistence, ReplicatedStore, SnapshotPersistence } from "./por
 import { decodeProposal, encodeProposal } from "./proposal.ts";
 import { PendingReads } from "./pending-reads.ts";
 import { ReadBarriers } from "./read-barriers.ts";
-import type { KeyValueNode, MemberInfo, NodeStatus } from "./types.ts";
+import type { FollowerStats, KeyValueNode, MemberInfo, NodeStatus } from "./types.ts";
 
 export interface NodeIdentity {
   readonly name: string;
@@ -57,6 +57,8 @@ export interface NodeOptions {
   readonly raftStorage: MemoryStorage;
   /** Where messages for other members go (a transport; single members have none). */
   readonly send: (messages: readonly Message[]) => void;
+  /** The transport's view of each peer, for `/v2/stats/leader`. */
+  readonly followerStats?: () => Readonly<Record<string, FollowerStats>>;
   readonly wal: LogPersistence;
   readonly snapshots: SnapshotPersistence;
   readonly codec: MsgpackCodec;
@@ -149,6 +151,10 @@ export class Node implements KeyValueNode {
 
   get appliedIndex(): number {
     return this.#appliedIndex;
+  }
+
+  followerStats(): Readonly<Record<string, FollowerStats>> {
+    return this.#options.followerStats?.() ?? {};
   }
 
   /** A message from a peer, as the transport decoded it. */

@@ -10,7 +10,9 @@ import type { Logger } from "../lib/log.ts";
 import { createPrng } from "../lib/prng.ts";
 import type { Message, MemberId } from "../raft/index.ts";
 import type { MemberMeta } from "../storage/index.ts";
-import { TcpTransport } from "../transport/index.ts";
+import { TcpTransport, type TransportStats } from "../transport/index.ts";
+import { formatMemberId } from "./identity.ts";
+import type { FollowerStats } from "./types.ts";
 
 /** What the transport delivers into. */
 export interface PeerSink {
@@ -55,4 +57,13 @@ export async function startPeerTransport(
   }
   await transport.start();
   return transport;
+}
+
+/** The transport's per-peer statistics keyed like `/v2/members` ids. */
+export function followerStatsOf(stats: TransportStats): Record<string, FollowerStats> {
+  const followers: Record<string, FollowerStats> = {};
+  for (const peer of stats.peers) {
+    followers[formatMemberId(peer.id)] = { latency: peer.latency, counts: peer.counts };
+  }
+  return followers;
 }

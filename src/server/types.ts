@@ -36,6 +36,18 @@ export interface NodeStatus {
   readonly sendAppendRequestCount: number;
 }
 
+/** What a leader knows of one follower, in `/v2/stats/leader`'s shape (milliseconds). */
+export interface FollowerStats {
+  readonly latency: {
+    readonly current: number;
+    readonly average: number;
+    readonly standardDeviation: number;
+    readonly minimum: number;
+    readonly maximum: number;
+  };
+  readonly counts: { readonly fail: number; readonly success: number };
+}
+
 /** The member as the HTTP layer sees it. */
 export interface KeyValueNode {
   /** The local store: plain reads, watches and counters. */
@@ -55,4 +67,6 @@ export interface KeyValueNode {
   readBarrier(): Promise<void>;
   status(): NodeStatus;
   members(): readonly MemberInfo[];
+  /** Each peer's latency and message counts, keyed by member id (empty without peers). */
+  followerStats(): Readonly<Record<string, FollowerStats>>;
 }

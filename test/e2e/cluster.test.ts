@@ -100,6 +100,21 @@ test("three members elect one leader, serve writes anywhere and survive a leader
     }
   }
 
+  // The leader reports both followers, reached; a follower refuses to report as leader.
+  await pollUntil(
+    async () => {
+      const stats = (await (await fetch(`${leader.clientUrl}/v2/stats/leader`)).json()) as {
+        followers: Record<string, { counts: { success: number } }>;
+      };
+      const followers = Object.values(stats.followers);
+      return followers.length === 2 && followers.every((entry) => entry.counts.success > 0);
+    },
+    10_000,
+    "the leader to report two reached followers",
+  );
+  const notLeader = servers.find((server) => server !== leader) ?? leader;
+  expect((await fetch(`${notLeader.clientUrl}/v2/stats/leader`)).status).toBe(403);
+
   // A watch on a follower sees a write made through another member.
   const follower = servers.find((server) => server !== leader) ?? leader;
   const watch = fetch(`${follower.clientUrl}/v2/keys/watched?wait=true`);

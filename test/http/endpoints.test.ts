@@ -190,3 +190,23 @@ test("formatRfc3339 trims the fraction like Go's RFC3339Nano", () => {
     "2026-11-24T02:15:40.6195Z",
   );
 });
+
+describeMatrix(
+  "a leader with followers",
+  (target) => {
+    test("/v2/stats/leader reports each follower's latency and counts", async () => {
+      const follower = {
+        latency: { current: 1.5, average: 1.25, standardDeviation: 0.25, minimum: 1, maximum: 2 },
+        counts: { fail: 1, success: 42 },
+      };
+      nodeOf(target()).followers = { "00000000000000a1": follower };
+      const reply = await get(target(), "/v2/stats/leader");
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual({
+        leader: "ddd67b312462fd7b",
+        followers: { "00000000000000a1": follower },
+      });
+    });
+  },
+  { needsNode: true },
+);

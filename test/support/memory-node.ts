@@ -6,6 +6,7 @@
 import { ManualClock } from "../../src/lib/clock.ts";
 import { defaultLimits, type Limits } from "../../src/limits.ts";
 import type {
+  FollowerStats,
   KeyValueNode,
   MemberInfo,
   MemberState,
@@ -87,5 +88,12 @@ export class MemoryNode implements KeyValueNode {
         clientURLs: ["http://127.0.0.1:12379"],
       },
     ];
+  }
+
+  /** Tests set this to see `/v2/stats/leader` report followers. */
+  followers: Record<string, FollowerStats> = {};
+
+  followerStats(): Readonly<Record<string, FollowerStats>> {
+    return this.followers;
   }
 }

@@ -19,7 +19,7 @@ export function statsRoutes(deps: HttpDeps) {
     )
     .get("/v2/stats/leader", ({ request }) =>
       getOnly(request, () => {
-        const body = leaderStatsJson(node.status());
+        const body = leaderStatsJson(node.status(), node.followerStats());
         if (body === null) return jsonResponse('{"message":"not current leader"}', 403);
         return jsonResponse(body, 200);
       }),

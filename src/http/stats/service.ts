@@ -3,7 +3,7 @@
  * The statistics bodies, built from the member's status and the store's counters. etcd writes
  * them with `json.Marshal`: compact, Go escaping, no trailing newline.
  */
-import type { NodeStatus } from "../../server/types.ts";
+import type { FollowerStats, NodeStatus } from "../../server/types.ts";
 import type { StoreStats } from "../../store/types.ts";
 import { formatGoDuration, formatRfc3339, stringifyGo } from "../go-json.ts";
 import type { LeaderStats, SelfStats } from "./model.ts";
@@ -31,14 +31,16 @@ export function selfStatsJson(status: NodeStatus, nowMs: number): string {
 }
 
 /**
- * `/v2/stats/leader` on the leader. Per-follower latency and counters are not part of the
- * member's status contract, so followers are reported without them (an empty map on a single
- * member, as etcd shows it).
+ * `/v2/stats/leader` on the leader: each follower's latency and message counts (an empty map on
+ * a single member, as etcd shows it).
  * @returns `null` when this member is not the leader.
  */
-export function leaderStatsJson(status: NodeStatus): string | null {
+export function leaderStatsJson(
+  status: NodeStatus,
+  followers: Readonly<Record<string, FollowerStats>>,
+): string | null {
   if (status.state !== "StateLeader") return null;
-  const stats: LeaderStats = { leader: status.memberId, followers: {} };
+  const stats: LeaderStats = { leader: status.memberId, followers: { ...followers } };
   return stringifyGo(stats);
 }
 
