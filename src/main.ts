@@ -44,7 +44,11 @@ async function serve(config: Config): Promise<void> {
     process.once("SIGINT", () => resolve("SIGINT"));
   });
   logger.info("stopping", { signal });
-  for (const listener of listeners) listener.stop();
+  // A leader hands over first, so clients see a new leader at once instead of after an
+  // election timeout; it keeps serving while the transfer runs.
+  const successor = await member.node.transferLeadership(config.electionTimeoutMs);
+  if (successor !== null) logger.info("leadership transferred", { to: successor.toString(16) });
+  for (const listener of listeners) await listener.stop();
   await member.close();
 }
 

@@ -136,6 +136,24 @@ export class Node implements KeyValueNode {
     this.#loop = this.#run();
   }
 
+  /**
+   * Hands leadership to the most caught-up voter, so that stopping a leader costs the cluster
+   * no election timeout. Resolves when this member no longer leads, or after `timeoutMs`.
+   * @returns the member leadership went to, or null when there was nothing to hand over.
+   */
+  async transferLeadership(timeoutMs: number): Promise<MemberId | null> {
+    const target = this.#transferTarget();
+    if (target === null) return null;
+    const result = this.#raft.transferLeadership(target);
+    if ("dropped" in result) return null;
+    this.#wake();
+    const deadline = this.clock.monotonicMs() + timeoutMs;
+    while (this.#raft.status().role === "leader" && this.clock.monotonicMs() < deadline) {
+      await Bun.sleep(this.#options.tickIntervalMs);
+    }
+    return this.#raft.status().role === "leader" ? null : target;
+  }
+
   /** Finishes the batch in progress, then stops; waiting callers get 300. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -398,6 +416,18 @@ export class Node implements KeyValueNode {
     this.#pendingReads.expireOverdue(nowMs);
     this.#maybeProposeExpiry(nowMs);
     if (this.#raft.hasReady()) this.#wake();
+  }
+
+  /** The voter with the highest match index, if this member leads others. */
+  #transferTarget(): MemberId | null {
+    const status = this.#raft.status();
+    if (status.role !== "leader" || status.progress === null) return null;
+    let best: { id: MemberId; match: number } | null = null;
+    for (const [id, peer] of status.progress) {
+      if (id === status.id || peer.isLearner || !peer.recentActive) continue;
+      if (best === null || peer.match > best.match) best = { id, match: peer.match };
+    }
+    return best?.id ?? null;
   }
 
   /** The only voter need not wait out an election timeout to lead. */

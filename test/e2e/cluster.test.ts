@@ -1,7 +1,8 @@
 /**
  * Three compiled binaries on loopback form one cluster over the Raft core and the TCP peer
  * transport: one leader, writes through any member, linearizable reads everywhere, a watch on a
- * follower, and a leader killed with kill -9 replaced while every acknowledged write survives.
+ * follower, a leader killed with kill -9 replaced while every acknowledged write survives, and a
+ * leader stopped with SIGTERM handing leadership over before it exits.
  */
 import { afterAll, expect, test } from "bun:test";
 import {
@@ -151,5 +152,13 @@ test("three members elect one leader, serve writes anywhere and survive a leader
     15_000,
     "the restarted member to catch up",
   );
-  await Promise.all(servers.map((server) => server.stop()));
+
+  // SIGTERM on the leader hands leadership over before exiting.
+  const current = await leaderOf(servers);
+  expect(await current.stop("SIGTERM")).toBe(0);
+  expect(await new Response(current.process.stderr).text()).toContain("leadership transferred");
+  const remaining = servers.filter((server) => server !== current);
+  const successor = await leaderOf(remaining);
+  expect((await put(successor, "/after-transfer", "ok")).status).toBe(201);
+  await Promise.all(remaining.map((server) => server.stop()));
 }, 90_000);
