@@ -86,6 +86,14 @@ async function startNode(options: { snapshotEntries?: number; wal?: RecordingWal
       clusterId: 9n,
       peerUrls: ["http://127.0.0.1:7001"],
       clientUrls: ["http://127.0.0.1:4001"],
+      members: [
+        {
+          id: 7n,
+          name: "n1",
+          peerURLs: ["http://127.0.0.1:7001"],
+          clientURLs: ["http://127.0.0.1:4001"],
+        },
+      ],
     },
     store,
     raft,
