@@ -28,6 +28,8 @@ export const coverageNames = [
   "confChangeApplied",
   "memberJoined",
   "memberRemoved",
+  "transferRequested",
+  "transferCompleted",
 ] as const;
 
 export type CoverageName = (typeof coverageNames)[number];

@@ -23,6 +23,7 @@ export interface FaultOptions {
   readonly partitions: boolean;
   readonly crashes: boolean;
   readonly pauses: boolean;
+  readonly transfers: boolean;
   /** The most nodes down (crashed or paused) at once; may reach a majority. */
   readonly downMax: number;
 }
@@ -101,6 +102,7 @@ export function drawOptions(seed: number, prng: Prng): SimOptions {
       partitions: prng.chance(0.8),
       crashes: prng.chance(0.8),
       pauses: prng.chance(0.4),
+      transfers: prng.chance(0.5),
       downMax: prng.chance(0.2) ? nodeCount : Math.floor((nodeCount - 1) / 2),
     },
     disk: {

@@ -18,7 +18,8 @@ function calmOptions(seed: number, guards: boolean): SimOptions {
     nodeCount: 5,
     raft: { ...drawn.raft, preVote: guards, checkQuorum: guards },
     network: { ...drawn.network, dropRate: 0, duplicateRate: 0, linkCapacity: 1000 },
-    faults: { ...drawn.faults, partitions: false, crashes: false, pauses: false },
+    faults: { ...drawn.faults, partitions: false, crashes: false, pauses: false,
+      transfers: false },
     membership: { enabled: false, actionMeanMs: 1000 },
   };
 }

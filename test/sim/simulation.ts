@@ -120,7 +120,8 @@ export class Simulation {
       hosts: this.hosts, workload: options.workload, coverage: this.coverage,
       network: this.network });
     this.faults = new FaultInjector({ scheduler: this.scheduler, prng: faultPrng,
-      hosts: this.hosts, network: this.network, faults: options.faults });
+      hosts: this.hosts, network: this.network, faults: options.faults,
+      coverage: this.coverage });
     this.membership = new MembershipDriver({ scheduler: this.scheduler, prng: membershipPrng,
       hosts: this.hosts, coverage: this.coverage, addHost: () => this.#addHost(),
       actionMeanMs: options.membership.actionMeanMs });
@@ -171,6 +172,8 @@ export class Simulation {
       this.coverage.leaderElected++;
       if (this.#lastLeader !== 0 && this.#lastLeader !== host.node) this.coverage.leaderChanged++;
       this.#lastLeader = host.node;
+      if (this.faults.transferTarget === host.node) this.coverage.transferCompleted++;
+      this.faults.transferTarget = 0;
       this.trace.note(`node ${host.node} leads term ${role.term}`);
     }
     this.invariants.checkDurableQuorum((id: MemberId) => this.hosts[Number(id) - 1]);
