@@ -1,9 +1,9 @@
 /**
- * A storage bug the simulator found (seed 110 before the host worked around it): a snapshot
- * marker written below the open segment's first index (the applied index lags the WAL), then
- * `releaseTo` a later snapshot, leaves a WAL that `Wal.open` refuses: replay resets the log at
- * the old marker and then meets an entry beyond the gap. `test.failing` inverts the result, so
- * this test starts failing (and should become a plain test) once the WAL is fixed.
+ * Storage bugs the simulator found. The first (seed 110 before the host worked around it): a
+ * snapshot marker written below the open segment's first index (the applied index lags the
+ * WAL), then `releaseTo` a later snapshot, leaves a WAL that `Wal.open` refuses: replay resets
+ * the log at the old marker and then meets an entry beyond the gap. `test.failing` inverts the
+ * result, so these tests start failing (and should become plain tests) once the WAL is fixed.
  */
 import { expect, test } from "bun:test";
 import { type Entry, EntryType } from "../../src/raft/index.ts";
@@ -29,6 +29,32 @@ test.failing("a WAL released after a lagging snapshot marker reopens", async () 
     await wal.save({ term: 1, vote: 1n, commit: index - 1 }, [entry(index)]);
   }
   await wal.saveSnapshotMarker({ index: 24, term: 1, confState });
+  await wal.releaseTo(24);
+  await wal.sync();
+  await wal.close();
+  const reopened = await Wal.open(options);
+  expect(reopened.snapshot?.index).toBe(24);
+});
+
+/**
+ * A second replay bug the simulator found (seeds 557 and 10832 before the host worked around
+ * it): a follower's truncation rewrites entries below the open segment's first index (a new
+ * leader replaced uncommitted entries that straddle a segment cut); once a later snapshot
+ * releases the segment before it, `Wal.open` refuses the WAL ("entry at index 98 precedes the
+ * log start 102"), although every record it needs is still there.
+ */
+test.failing("a WAL released after a truncation across a segment cut reopens", async () => {
+  const fs = new SimulatedFileSystem();
+  const options = { fs, dir: "/wal", segmentBytes: 512, frameBytesMax: 1 << 20 };
+  const { wal } = await Wal.create(options);
+  for (let index = 1; index <= 21; index++) {
+    await wal.save({ term: 1, vote: 1n, commit: 16 }, [entry(index)]);
+  }
+  // The open segment starts at 21 and holds entry 21; a new leader (term 2) replaces entries
+  // from 18 on.
+  const rewritten = [18, 19, 20, 21, 22, 23, 24].map((index) => ({ ...entry(index), term: 2 }));
+  await wal.save({ term: 2, vote: 0n, commit: 24 }, rewritten);
+  await wal.saveSnapshotMarker({ index: 24, term: 2, confState });
   await wal.releaseTo(24);
   await wal.sync();
   await wal.close();
