@@ -301,16 +301,18 @@ export class Node implements KeyValueNode {
     const { wal, raftStorage } = this.#options;
     if (ready.softState !== undefined) this.#noteSoftState(ready.softState.leader);
     // Committed entries that were already durable before this Ready need not wait for its
-    // fsync: applying (and answering) them first keeps one batch's acknowledgement from waiting
-    // on the next batch's disk write. The rest apply only after this Ready is durable.
+    // fsync: they are applied (and answered) while that fsync runs, so one batch's
+    // acknowledgement never waits for the next batch's disk write and the apply work overlaps
+    // the disk wait. The rest apply only after this Ready is durable.
     const durableCount = ready.snapshot === undefined
       ? countUpTo(ready.committedEntries, this.#durableIndex)
       : 0;
-    this.#applyEntries(ready.committedEntries.slice(0, durableCount));
     if (ready.snapshot !== undefined) await this.#installSnapshot(ready.snapshot);
     await this.#persist(ready);
-    if (ready.mustSync) {
-      await wal.sync();
+    const syncing = ready.mustSync ? wal.sync() : null;
+    this.#applyEntries(ready.committedEntries.slice(0, durableCount));
+    if (syncing !== null) {
+      await syncing;
       this.#durableIndex = Math.max(this.#durableIndex, ready.entries.at(-1)?.index ?? 0);
     }
     if (ready.entries.length > 0) raftStorage.append(ready.entries);
