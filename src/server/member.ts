@@ -47,6 +47,19 @@ export class MemberConfigError extends Error {
 }
 
 /**
+ * The node's tick and Raft's timeouts counted in it. One tick drives both Raft and the expiry
+ * check, so it is the finer of the two intervals, and Raft's tick counts are scaled to it.
+ */
+export function raftTicks(
+  config: Pick<Config, "heartbeatIntervalMs" | "electionTimeoutMs" | "expiryIntervalMs">,
+): { tickIntervalMs: number; heartbeatTicks: number; electionTicks: number } {
+  const tickMs = Math.min(config.heartbeatIntervalMs, config.expiryIntervalMs);
+  const heartbeatTicks = Math.max(1, Math.round(config.heartbeatIntervalMs / tickMs));
+  const electionTicks = Math.max(heartbeatTicks + 1, Math.round(config.electionTimeoutMs / tickMs));
+  return { tickIntervalMs: tickMs, heartbeatTicks, electionTicks };
+}
+
+/**
  * Opens the data dir and starts the member.
  * @throws {DataDirLockedError} when another process uses the data dir.
  * @throws {MemberConfigError} when the configuration does not match the data dir.
@@ -94,16 +107,7 @@ async function startOnDataDir(
   const store = restoreStore(dataDir.snapshot, storeOptions, codec.unpack);
   const snapshotIndex = dataDir.snapshot?.metadata.index ?? 0;
   const snapshotTerm = dataDir.snapshot?.metadata.term ?? 0;
-  const log = await recoverOrBootstrapLog(dataDir, meta.peers.map((peer) => peer.id));
-  const raftStorage = new MemoryStorage();
-  if (dataDir.snapshot !== null) raftStorage.applySnapshot(dataDir.snapshot);
-  raftStorage.append(log.entries);
-  raftStorage.setHardState(log.hardState);
-  const raft = new RawNode(
-    raftConfig(config, meta.memberId, dependencies.logger),
-    raftStorage,
-    { applied: snapshotIndex },
-  );
+  const { raft, raftStorage } = await startRaft(config, meta, dataDir, dependencies.logger);
   const holder: { node: Node | null } = { node: null };
   const transport = meta.peers.length > 1
     ? await startPeerTransport(config, meta, () => sinkOf(holder.node), dependencies)
@@ -128,7 +132,7 @@ async function startOnDataDir(
     requestTimeoutMs: config.requestTimeoutMs,
     pendingProposalsMax: config.limits.pendingProposalsMax,
     snapshotEntries: config.limits.snapshotEntries,
-    tickIntervalMs: Math.min(config.heartbeatIntervalMs, config.expiryIntervalMs),
+    tickIntervalMs: tickIntervalMs(config),
     expiryIntervalMs: config.expiryIntervalMs,
     onFatal: dependencies.onFatal,
   });
@@ -142,6 +146,28 @@ async function startOnDataDir(
       await dataDir.close();
     },
   };
+}
+
+/** Raft over the recovered (or bootstrapped) log, with its in-memory mirror of the WAL. */
+async function startRaft(
+  config: Config,
+  meta: MemberMeta,
+  dataDir: DataDir,
+  logger: Logger,
+): Promise<{ raft: RawNode; raftStorage: MemoryStorage }> {
+  const log = await recoverOrBootstrapLog(dataDir, meta.peers.map((peer) => peer.id));
+  const raftStorage = new MemoryStorage();
+  if (dataDir.snapshot !== null) raftStorage.applySnapshot(dataDir.snapshot);
+  raftStorage.append(log.entries);
+  raftStorage.setHardState(log.hardState);
+  const applied = dataDir.snapshot?.metadata.index ?? 0;
+  const raft = new RawNode(raftConfig(config, meta.memberId, logger), raftStorage, { applied });
+  return { raft, raftStorage };
+}
+
+/** One tick drives both Raft's timers and the expiry check, so it is the finer of the two. */
+function tickIntervalMs(config: Config): number {
+  return raftTicks(config).tickIntervalMs;
 }
 
 /**
@@ -160,13 +186,14 @@ async function recoverOrBootstrapLog(
   return bootstrap;
 }
 
-/** Raft's settings from the member's: time in ticks of one heartbeat interval. */
+/** Raft's settings from the member's. */
 function raftConfig(config: Config, memberId: MemberId, logger: Logger): RaftConfig {
   const mebibyte = 1024 * 1024;
+  const { heartbeatTicks, electionTicks } = raftTicks(config);
   return {
     id: memberId,
-    heartbeatTicks: 1,
-    electionTicks: Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs)),
+    heartbeatTicks,
+    electionTicks,
     prng: createPrng(crypto.getRandomValues(new Uint32Array(1))[0] ?? 1),
     maxSizePerMsgBytes: mebibyte,
     maxInflightMsgs: 256,
