@@ -9,7 +9,7 @@
 import { AssertionError } from "../../src/lib/assert.ts";
 import { createPrng } from "../../src/lib/prng.ts";
 import type { Prng } from "../../src/lib/prng.ts";
-import type { ConfState, MemberId, Message } from "../../src/raft/index.ts";
+import type { ConfState, MemberId } from "../../src/raft/index.ts";
 import { type Coverage, emptyCoverage } from "./coverage.ts";
 import { FaultInjector } from "./faults.ts";
 import { type HostEnvironment, SimHost } from "./host.ts";
@@ -230,11 +230,6 @@ export class Simulation {
       ...this.trace.recent().map((line) => `  ${line}`),
     ].join("\n");
   }
-}
-
-/** The message type names, for traces. */
-export function messageLabel(message: Message): string {
-  return `${message.type} ${message.from}→${message.to} t${message.term}`;
 }
 
 function describeKind(error: unknown): string {
