@@ -2,8 +2,8 @@
  * Storage bugs the simulator found. The first (seed 110 before the host worked around it): a
  * snapshot marker written below the open segment's first index (the applied index lags the
  * WAL), then `releaseTo` a later snapshot, leaves a WAL that `Wal.open` refuses: replay resets
- * the log at the old marker and then meets an entry beyond the gap. `test.failing` inverts the
- * result, so these tests start failing (and should become plain tests) once the WAL is fixed.
+ * the log at the old marker and then met an entry beyond the gap. Both bugs are fixed in the
+ * WAL's replay (src/storage/wal/replay.ts); these are their regression tests.
  */
 import { expect, test } from "bun:test";
 import { type Entry, EntryType } from "../../src/raft/index.ts";
@@ -15,7 +15,7 @@ function entry(index: number): Entry {
 
 const confState = { voters: [1n], learners: [] };
 
-test.failing("a WAL released after a lagging snapshot marker reopens", async () => {
+test("a WAL released after a lagging snapshot marker reopens", async () => {
   const fs = new SimulatedFileSystem();
   const options = { fs, dir: "/wal", segmentBytes: 512, frameBytesMax: 1 << 20 };
   const { wal } = await Wal.create(options);
@@ -43,7 +43,7 @@ test.failing("a WAL released after a lagging snapshot marker reopens", async () 
  * releases the segment before it, `Wal.open` refuses the WAL ("entry at index 98 precedes the
  * log start 102"), although every record it needs is still there.
  */
-test.failing("a WAL released after a truncation across a segment cut reopens", async () => {
+test("a WAL released after a truncation across a segment cut reopens", async () => {
   const fs = new SimulatedFileSystem();
   const options = { fs, dir: "/wal", segmentBytes: 512, frameBytesMax: 1 << 20 };
   const { wal } = await Wal.create(options);

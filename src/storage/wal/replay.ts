@@ -66,13 +66,22 @@ function replayEntry(state: ReplayState, entry: Entry): void {
     assert(state.entries.length === 0, "entries imply a known base");
     state.base = entry.index - 1;
   }
+  if (state.entries.length === 0 && entry.index > state.base + 1) {
+    // The base came from a snapshot marker older than this entry: the entries between them were
+    // in segments released after a later snapshot, so the log starts here. Whether the log
+    // still meets the snapshot a member restarts from is checked when the data dir is opened.
+    state.base = entry.index - 1;
+  }
+  if (entry.index <= state.base) {
+    // A leader's truncation rewrote entries whose earlier neighbours were released: a rewrite
+    // at an index replaces everything from it on, so the log restarts at this entry.
+    state.entries = [];
+    state.base = entry.index - 1;
+  }
   const firstIndex = state.base + 1;
   const lastIndex = lastIndexOf(state);
   if (entry.index > lastIndex + 1) {
     throw new RangeError(`entry at index ${entry.index} leaves a gap after index ${lastIndex}`);
-  }
-  if (entry.index < firstIndex) {
-    throw new RangeError(`entry at index ${entry.index} precedes the log start ${firstIndex}`);
   }
   state.entries.length = entry.index - firstIndex;
   state.entries.push(entry);
