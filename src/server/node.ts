@@ -25,6 +25,7 @@ import {
 } from "../raft/index.ts";
 import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { ApplyOutcome, StoreCommand } from "../store/types.ts";
+import type { PeerMeta } from "../storage/index.ts";
 import type { StoreSnapshot } from "../store/index.ts";
 import { formatMemberId } from "./identity.ts";
 import { PendingProposals } from "./pending-proposals.ts";
@@ -41,12 +42,7 @@ export interface NodeIdentity {
   readonly peerUrls: readonly string[];
   readonly clientUrls: readonly string[];
   /** Every member of the cluster, this one included. */
-  readonly members: readonly {
-    readonly id: MemberId;
-    readonly name: string;
-    readonly peerURLs: readonly string[];
-    readonly clientURLs: readonly string[];
-  }[];
+  readonly members: readonly PeerMeta[];
 }
 
 export interface NodeOptions {
