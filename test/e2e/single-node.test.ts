@@ -80,8 +80,10 @@ describe("the cairn binary", () => {
     await first.stop("SIGKILL");
     const snapDir = `${first.dataDir}/member/snap`;
     const snapshots = Array.from(new Bun.Glob("*.snap").scanSync(snapDir));
-    // Snapshots were taken, and only the two newest kept.
-    expect(snapshots.length).toBe(2);
+    // Snapshots were taken and old ones purged: two are kept, three for a moment if the kill
+    // landed between writing a new one and purging the oldest.
+    expect(snapshots.length).toBeGreaterThanOrEqual(2);
+    expect(snapshots.length).toBeLessThanOrEqual(3);
     const second = await startServer({
       dataDir: first.dataDir,
       extraArgs: ["--snapshot-count", "7"],
