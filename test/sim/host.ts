@@ -27,7 +27,6 @@ import {
   emptyHardState,
 } from "../../src/raft/index.ts";
 import { type CrashMode, type DataDir, SimulatedFileSystem } from "../../src/storage/index.ts";
-import { parseSegmentFileName } from "../../src/storage/wal/index.ts";
 import type { Coverage } from "./coverage.ts";
 import { type Invariants, entryKey } from "./invariants.ts";
 import { KvStore, type KvResult } from "./kv.ts";
@@ -99,8 +98,6 @@ export class SimHost {
   #deferred: (() => Promise<void>)[] = [];
   #readWaits: ReadWait[] = [];
   #progressStates = new Map<MemberId, string>();
-  /** The lowest entry index written into each WAL segment since this host started. */
-  #segmentLowest = new Map<string, number>();
 
   constructor(options: {
     node: number;
@@ -150,7 +147,6 @@ export class SimHost {
     });
     environment.invariants.noteRecovered(this.node, this.durableHardState, recovered.hardState);
     this.#dataDir = recovered.dataDir;
-    this.#segmentLowest = new Map();
     this.#storage = recovered.storage;
     this.kv = recovered.kv;
     this.#confState = recovered.confState;
@@ -292,7 +288,6 @@ export class SimHost {
     assert(dataDir !== null, "A running host has a data dir");
     if (ready.snapshot !== undefined) await this.#persistSnapshot(dataDir, ready.snapshot);
     const hardState = ready.hardState ?? null;
-    this.#noteSegmentWrite(dataDir, ready.entries[0]?.index ?? null);
     await dataDir.wal.save(hardState, ready.entries);
     this.#noteWritten(ready);
     const environment = this.#environment;
@@ -462,10 +457,6 @@ export class SimHost {
     // A joiner can only use a snapshot that names it: snapshot again after membership changes.
     const confChanged = this.#confIndex > last && last > 0 && index > last;
     if (index - last < options.snapshotEveryEntries && !confChanged) return;
-    // Workaround for a WAL replay bug (see wal-release.test.ts): a marker below the open
-    // segment's first index, once the older segments are released, leaves a gap on replay.
-    const segment = parseSegmentFileName(dataDir.wal.segmentFileNames.at(-1) ?? "");
-    if (segment !== null && index < segment.firstIndex - 1) return;
     const term = storage.term(index);
     assert(term !== null, `Applied entry ${index} is in storage`);
     const metadata = { index, term, confState: this.#confState };
@@ -477,33 +468,8 @@ export class SimHost {
     storage.createSnapshot(index, this.#confState, snapshot.data);
     const compactTo = index - options.compactKeepEntries;
     if (compactTo > snapshotIndex) storage.compact(compactTo);
-    await dataDir.wal.releaseTo(this.#safeReleaseIndex(dataDir, index));
+    await dataDir.wal.releaseTo(index);
     await dataDir.snapshots.purge(2);
-  }
-
-  /** Records the lowest entry index written into the open segment (see #safeReleaseIndex). */
-  #noteSegmentWrite(dataDir: DataDir, first: number | null): void {
-    const name = dataDir.wal.segmentFileNames.at(-1);
-    if (first === null || name === undefined) return;
-    this.#segmentLowest.set(name, Math.min(this.#segmentLowest.get(name) ?? Infinity, first));
-  }
-
-  /**
-   * Workaround for a second WAL replay bug (wal-release.test.ts): a truncation that rewrites
-   * entries below the open segment's first index, once the segment before it is released,
-   * leaves a WAL whose replay meets an entry "before the log start". So never release the
-   * segment before one that holds such a rewrite, nor (after a restart, when that is unknown)
-   * the segment before any segment that existed at recovery.
-   */
-  #safeReleaseIndex(dataDir: DataDir, index: number): number {
-    let limit = index;
-    for (const name of dataDir.wal.segmentFileNames.slice(1)) {
-      const segment = parseSegmentFileName(name);
-      if (segment === null) continue;
-      const lowest = this.#segmentLowest.get(name) ?? -Infinity;
-      if (lowest < segment.firstIndex) limit = Math.min(limit, segment.firstIndex - 1);
-    }
-    return limit;
   }
 
   #raftConfig(): RaftConfig {
