@@ -326,7 +326,8 @@ describe("TcpTransport over loopback", () => {
         const filler = Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
         void filler.then((socket) => fillers.push(socket), () => {});
       }
-      await Bun.sleep(50);
+      // The first filler's handshake completing means the one-slot backlog is taken.
+      await pollUntil(() => fillers.length >= 1, "a filler to take the backlog slot");
       const reasons: string[] = [];
       const log = (event: string, fields?: Record<string, unknown>) => {
         if (event === "peer connection lost") reasons.push(String(fields?.["reason"]));
