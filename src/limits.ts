@@ -30,6 +30,16 @@ export interface Limits extends TransportLimits {
   snapshotEntries: number;
   /** Client requests in flight at once; each open watch holds one (and its connection). */
   clientConnectionsMax: number;
+  /** Entry bytes in one Raft append message (one entry always goes). */
+  raftMessageBytesMax: number;
+  /** Append messages in flight to one follower. */
+  raftInflightMessagesMax: number;
+  /** Bytes of proposed but uncommitted entries a leader holds before refusing proposals. */
+  raftUncommittedBytesMax: number;
+  /** Committed entry bytes handed to the apply step at once. */
+  raftApplyBatchBytesMax: number;
+  /** ReadIndex requests a leader keeps waiting. */
+  readIndexPendingMax: number;
 }
 
 const mebibyte = 1024 * 1024;
@@ -47,6 +57,11 @@ export const defaultLimits: Readonly<Limits> = {
   frameBytesMax: 32 * mebibyte,
   snapshotEntries: 10_000,
   clientConnectionsMax: 10_000,
+  raftMessageBytesMax: mebibyte,
+  raftInflightMessagesMax: 256,
+  raftUncommittedBytesMax: 128 * mebibyte,
+  raftApplyBatchBytesMax: 64 * mebibyte,
+  readIndexPendingMax: 4096,
   peerSendQueueMessagesMax: 4096,
   peerSendQueueBytesMax: 64 * mebibyte,
   snapshotChunkBytes: mebibyte,
@@ -73,6 +88,12 @@ export function checkLimits(limits: Limits): void {
   }
   if (limits.frameBytesMax > limits.walSegmentBytes) {
     throw new RangeError("Invalid limits: walSegmentBytes must hold at least one frame");
+  }
+  // An append carries at least one entry; batched entries must still fit in one peer frame.
+  if (limits.raftMessageBytesMax + recordBytesMax > limits.frameBytesMax) {
+    throw new RangeError(
+      "Invalid limits: frameBytesMax must exceed raftMessageBytesMax plus one largest entry",
+    );
   }
   checkTransportLimits(limits, limits.frameBytesMax);
 }

@@ -142,6 +142,11 @@ const limitDescriptions: Record<keyof Limits, string> = {
   peerSendQueueBytesMax: "Bytes queued for one peer; at least --frame-bytes-max.",
   snapshotChunkBytes: "Snapshot bytes per chunk streamed to a peer.",
   snapshotReceiveBytesMax: "Largest snapshot accepted from a peer, in bytes.",
+  raftMessageBytesMax: "Entry bytes batched into one Raft append message.",
+  raftInflightMessagesMax: "Raft append messages in flight to one follower.",
+  raftUncommittedBytesMax: "Uncommitted entry bytes a leader holds before refusing writes.",
+  raftApplyBatchBytesMax: "Committed entry bytes applied in one batch.",
+  readIndexPendingMax: "Linearizable reads a leader keeps waiting at once.",
 };
 
 /** The flag name of each limit: its key in kebab-case, except etcd's `--snapshot-count`. */

@@ -188,17 +188,17 @@ async function recoverOrBootstrapLog(
 
 /** Raft's settings from the member's. */
 function raftConfig(config: Config, memberId: MemberId, logger: Logger): RaftConfig {
-  const mebibyte = 1024 * 1024;
   const { heartbeatTicks, electionTicks } = raftTicks(config);
   return {
     id: memberId,
     heartbeatTicks,
     electionTicks,
     prng: createPrng(crypto.getRandomValues(new Uint32Array(1))[0] ?? 1),
-    maxSizePerMsgBytes: mebibyte,
-    maxInflightMsgs: 256,
-    maxUncommittedEntriesBytes: config.limits.frameBytesMax * 4,
-    maxCommittedSizePerReadyBytes: 64 * mebibyte,
+    maxSizePerMsgBytes: config.limits.raftMessageBytesMax,
+    maxInflightMsgs: config.limits.raftInflightMessagesMax,
+    maxUncommittedEntriesBytes: config.limits.raftUncommittedBytesMax,
+    maxCommittedSizePerReadyBytes: config.limits.raftApplyBatchBytesMax,
+    maxPendingReadIndex: config.limits.readIndexPendingMax,
     logger: logger.child({ component: "raft" }),
   };
 }
