@@ -103,7 +103,7 @@ export type {
 export { noMember } from "./messages.ts";
 export type { ProgressState } from "./progress.ts";
 export type { RaftInitial } from "./raft.ts";
-export { type PeerStatus, type RaftStatus, RawNode } from "./raw-node.ts";
+export { type BasicStatus, type PeerStatus, type RaftStatus, RawNode } from "./raw-node.ts";
 export { type InitialState, MemoryStorage, type RaftStorage, emptyHardState } from "./storage.ts";
 export {
   type ConfState,

@@ -33,6 +33,14 @@ export interface PeerStatus {
   readonly isLearner: boolean;
 }
 
+/** The part of `RaftStatus` that is cheap to read on every request. */
+export interface BasicStatus {
+  readonly term: number;
+  readonly commit: number;
+  readonly lead: MemberId;
+  readonly role: Role;
+}
+
 /** A read-only picture of the node, for stats, tests and the simulator's checkers. */
 export interface RaftStatus {
   readonly id: MemberId;
@@ -228,6 +236,12 @@ export class RawNode {
       if (message.to === raft.id) raft.step(message);
       else raft.msgs.push(message);
     }
+  }
+
+  /** Term, commit, leader and role without copying progress or membership: for hot paths. */
+  basicStatus(): BasicStatus {
+    const raft = this.#raft;
+    return { term: raft.term, commit: raft.log.committed, lead: raft.lead, role: raft.role };
   }
 
   status(): RaftStatus {

@@ -144,10 +144,10 @@ export class Node implements KeyValueNode {
     if ("dropped" in result) return null;
     this.#wake();
     const deadline = this.clock.monotonicMs() + timeoutMs;
-    while (this.#raft.status().role === "leader" && this.clock.monotonicMs() < deadline) {
+    while (this.#raft.basicStatus().role === "leader" && this.clock.monotonicMs() < deadline) {
       await Bun.sleep(this.#options.tickIntervalMs);
     }
-    return this.#raft.status().role === "leader" ? null : target;
+    return this.#raft.basicStatus().role === "leader" ? null : target;
   }
 
   /** Finishes the batch in progress, then stops; waiting callers get 300. */
@@ -224,7 +224,7 @@ export class Node implements KeyValueNode {
   }
 
   status(): NodeStatus {
-    const raft = this.#raft.status();
+    const raft = this.#raft.basicStatus();
     const { identity } = this.#options;
     return {
       name: identity.name,
@@ -430,9 +430,9 @@ export class Node implements KeyValueNode {
 
   /** The only voter need not wait out an election timeout to lead. */
   #campaignIfAlone(): void {
-    const status = this.#raft.status();
-    if (status.lead !== 0n || status.role !== "follower") return;
-    const { voters } = status.confState;
+    const basic = this.#raft.basicStatus();
+    if (basic.lead !== 0n || basic.role !== "follower") return;
+    const { voters } = this.#raft.status().confState;
     if (voters.length === 1 && voters[0] === this.#options.identity.memberId) {
       this.#raft.campaign();
     }
@@ -440,7 +440,7 @@ export class Node implements KeyValueNode {
 
   /** The leader removes expired keys through the log, stamped with its own clock. */
   #maybeProposeExpiry(nowMs: number): void {
-    if (this.#stopping || this.#raft.status().role !== "leader") return;
+    if (this.#stopping || this.#raft.basicStatus().role !== "leader") return;
     if (nowMs - this.#expiryCheckedAtMs < this.#options.expiryIntervalMs) return;
     this.#expiryCheckedAtMs = nowMs;
     const nextExpirationMs = this.store.nextExpirationMs();

@@ -18,6 +18,7 @@ import { UnstableLog } from "../../../src/raft/log-unstable.ts";
 import { Progress } from "../../../src/raft/progress.ts";
 import { committedIndex, voteResult } from "../../../src/raft/quorum.ts";
 import { drain, entries, fixture, ofType } from "../../support/raft-fixtures.ts";
+import { RaftNetwork } from "../../support/raft-network.ts";
 
 describe("quorum", () => {
   test("the committed index is the quorum-th highest acknowledgement", () => {
@@ -166,4 +167,14 @@ describe("Ready contract with steps between ready() and advance()", () => {
     target.node.advance();
     expect(ofType(target.node.ready().messages, "MsgVoteResp")).toHaveLength(1);
   });
+});
+
+test("basicStatus agrees with status on term, commit, leader and role", () => {
+  const network = new RaftNetwork([1n, 2n, 3n]);
+  network.campaign(1n);
+  for (const id of [1n, 2n, 3n]) {
+    const node = network.node(id);
+    const { term, commit, lead, role } = node.status();
+    expect(node.basicStatus()).toEqual({ term, commit, lead, role });
+  }
 });
