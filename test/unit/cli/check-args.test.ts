@@ -4,20 +4,9 @@
 import { describe, expect, test } from "bun:test";
 import { checkFlags, parseCheckArgs } from "../../../src/cli/check/check-args.ts";
 import { UsageError } from "../../../src/cli/flags.ts";
-import { type CliDependencies, runCli } from "../../../src/cli/index.ts";
+import { runCli } from "../../../src/cli/index.ts";
+import { checkHarness } from "../../support/cli-harness.ts";
 
-function checkHarness(): { dependencies: CliDependencies; stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const dependencies: CliDependencies = {
-    env: {},
-    stdout: (text) => stdout.push(text),
-    stderr: (text) => stderr.push(text),
-    cpuTimeMs: () => 0,
-    serve: () => Promise.reject(new Error("serve must not run during a check")),
-  };
-  return { dependencies, stdout, stderr };
-}
 
 const defaults = { seed: 77 };
 

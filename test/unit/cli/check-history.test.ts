@@ -10,23 +10,12 @@ import { join } from "node:path";
 import { checkEtcdHistory, type EtcdOperation, indeterminate } from "../../../src/check/index.ts";
 import { formatHistoryLines, parseHistoryLines } from "../../../src/cli/check/history-file.ts";
 import { buildReport, formatCheckText } from "../../../src/cli/check/report.ts";
-import { type CliDependencies, runCli } from "../../../src/cli/index.ts";
+import { runCli } from "../../../src/cli/index.ts";
+import { checkHarness } from "../../support/cli-harness.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "cairn-check-history-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function checkHarness(): { dependencies: CliDependencies; stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const dependencies: CliDependencies = {
-    env: {},
-    stdout: (text) => stdout.push(text),
-    stderr: (text) => stderr.push(text),
-    cpuTimeMs: () => 0,
-    serve: () => Promise.reject(new Error("serve must not run during a check")),
-  };
-  return { dependencies, stdout, stderr };
-}
 
 function operation(
   clientId: number,
