@@ -21,7 +21,12 @@ async function serve(config: Config): Promise<void> {
     },
     { member: config.name },
   );
-  const member = await openMemberOrExit(config, logger);
+  // A member removed from the cluster stops like one told to: it can never take part again.
+  let removed = (): void => {};
+  const removal = new Promise<"removed">((resolve) => {
+    removed = () => resolve("removed");
+  });
+  const member = await openMemberOrExit(config, logger, () => removed());
   const app = createApp({
     node: member.node,
     limits: config.limits,
@@ -39,11 +44,17 @@ async function serve(config: Config): Promise<void> {
     });
   });
   logger.info("serving", { clientUrls: config.listenClientUrls, dataDir: config.dataDir });
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
+  const signal = await Promise.race([
+    removal,
+    new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    }),
+  ]);
   logger.info("stopping", { signal });
+  if (signal === "removed") {
+    process.stderr.write("cairn: this member was removed from the cluster; stopping for good\n");
+  }
   // A leader hands over first, so clients see a new leader at once instead of after an
   // election timeout; it keeps serving while the transfer runs.
   const successor = await member.node.transferLeadership(config.electionTimeoutMs);
@@ -52,12 +63,13 @@ async function serve(config: Config): Promise<void> {
   await member.close();
 }
 
-async function openMemberOrExit(config: Config, logger: Logger) {
+async function openMemberOrExit(config: Config, logger: Logger, onRemoved: () => void) {
   try {
     return await openMember(config, {
       fs: createRealFileSystem(),
       clock: systemClock(),
       logger,
+      onRemoved,
       onFatal: (error) => {
         logger.error("fatal", { error });
         process.stderr.write(`cairn: stopping after a fatal error: ${String(error)}\n`);

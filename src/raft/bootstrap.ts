@@ -17,11 +17,15 @@ export interface BootstrapLog {
 }
 
 /**
- * The identical log every founder persists before starting (with an empty ConfState). The
+ * The identical log every founder persists before starting (with an empty ConfState); each
+ * entry may carry an opaque context for its member (the caller's name and URLs for it). The
  * entries are committed; the node hands them out for applying like any other, and the caller
  * applies them with `applyConfChange`. A member joining later starts with an empty log.
  */
-export function bootstrapLog(voters: readonly MemberId[]): BootstrapLog {
+export function bootstrapLog(
+  voters: readonly MemberId[],
+  contexts: ReadonlyMap<MemberId, Uint8Array> = new Map(),
+): BootstrapLog {
   assert(voters.length > 0, "A cluster needs at least one founding voter");
   assert(new Set(voters).size === voters.length, "Founding voters must be distinct");
   const sorted = [...voters].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
@@ -29,7 +33,11 @@ export function bootstrapLog(voters: readonly MemberId[]): BootstrapLog {
     term: 1,
     index: offset + 1,
     type: EntryType.confChange,
-    data: encodeConfChange({ type: "addVoter", nodeId, context: new Uint8Array() }),
+    data: encodeConfChange({
+      type: "addVoter",
+      nodeId,
+      context: contexts.get(nodeId) ?? new Uint8Array(),
+    }),
   }));
   return { entries, hardState: { term: 1, vote: 0n, commit: entries.length } };
 }

@@ -39,3 +39,29 @@ function first64Bits(material: string): bigint {
   }
   return value;
 }
+
+/**
+ * The id of a member added at runtime. Like etcd, it hashes the time of the request too, so a
+ * member re-added with the peer URLs of one removed earlier gets a fresh id (removed ids stay
+ * banned).
+ */
+export function computeAddedMemberId(
+  peerUrls: readonly string[],
+  clusterId: MemberId,
+  nowMs: number,
+): MemberId {
+  assert(peerUrls.length > 0, "a member needs at least one peer URL");
+  const material = [...peerUrls].sort().join("") + formatMemberId(clusterId) + String(nowMs);
+  const id = first64Bits(material);
+  return id === 0n ? 1n : id;
+}
+
+/**
+ * Reads a member id written as hex, as `/v2/members/<id>` carries it.
+ * @returns null when `text` is not 1 to 16 hex digits or names member 0.
+ */
+export function parseMemberId(text: string): MemberId | null {
+  if (!/^[0-9a-fA-F]{1,16}$/.test(text)) return null;
+  const id = BigInt(`0x${text}`);
+  return id === 0n ? null : id;
+}

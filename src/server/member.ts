@@ -4,7 +4,7 @@
  * newest snapshot plus the WAL after it, and start the node loop. Everything a restart needs
  * comes from what was durable.
  */
-import { createMsgpackCodec } from "../codec/index.ts";
+import { type MsgpackCodec, createMsgpackCodec } from "../codec/index.ts";
 import type { Config } from "../config.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
@@ -20,11 +20,21 @@ import {
   bootstrapLog,
   emptyHardState,
 } from "../raft/index.ts";
-import { type DataDir, type FileSystem, type MemberMeta, openDataDir } from "../storage/index.ts";
-import { Store, type StoreOptions, type StoreSnapshot } from "../store/index.ts";
-import { computeClusterId, computeMemberId } from "./identity.ts";
+import {
+  type DataDir,
+  type FileSystem,
+  type MemberMeta,
+  type PeerMeta,
+  openDataDir,
+} from "../storage/index.ts";
+import { Store, type StoreOptions } from "../store/index.ts";
+import { type ClusterInfo, queryClusterInfo } from "../transport/index.ts";
+import { computeClusterId, computeMemberId, formatMemberId } from "./identity.ts";
+import { encodeConfChangeContext } from "./member-commands.ts";
+import { MemberRegistry } from "./member-registry.ts";
 import { Node, type NodeIdentity } from "./node.ts";
-import { type PeerSink, followerStatsOf, startPeerTransport } from "./peers.ts";
+import { PeerLinks, type PeerSink } from "./peers.ts";
+import { decodeStateSnapshot } from "./state-snapshot.ts";
 
 export interface MemberDependencies {
   readonly fs: FileSystem;
@@ -32,6 +42,8 @@ export interface MemberDependencies {
   readonly logger: Logger;
   /** Called once if the member hits an error it cannot survive. */
   readonly onFatal: (error: unknown) => void;
+  /** Called once when this member's removal from the cluster is applied: it must stop. */
+  readonly onRemoved?: () => void;
 }
 
 /** A started member. */
@@ -68,12 +80,6 @@ export async function openMember(
   config: Config,
   dependencies: MemberDependencies,
 ): Promise<Member> {
-  if (config.initialClusterState === "existing") {
-    throw new MemberConfigError(
-      "Cannot join an existing cluster: adding members at runtime (/v2/members) is not " +
-        "implemented yet; start every member with --initial-cluster-state new",
-    );
-  }
   const { limits } = config;
   const dataDir = await openDataDir({
     fs: dependencies.fs,
@@ -97,31 +103,48 @@ async function startOnDataDir(
   dataDir: DataDir,
   dependencies: MemberDependencies,
 ): Promise<Member> {
-  const meta = await settleMeta(config, dataDir);
+  const meta = await settleMeta(config, dataDir, dependencies.logger);
   const codec = createMsgpackCodec();
   const storeOptions: StoreOptions = {
     historyEventsMax: config.limits.historyEventsMax,
     watchersMax: config.limits.watchersMax,
     nodesMax: config.limits.nodesMax,
   };
-  const store = restoreStore(dataDir.snapshot, storeOptions, codec.unpack);
+  const { store, members } = restoreState(dataDir.snapshot, storeOptions, codec, meta.peers);
   const snapshotIndex = dataDir.snapshot?.metadata.index ?? 0;
   const snapshotTerm = dataDir.snapshot?.metadata.term ?? 0;
-  const { raft, raftStorage } = await startRaft(config, meta, dataDir, dependencies.logger);
+  const founding = config.initialClusterState === "new";
+  const { raft, raftStorage } = await startRaft(
+    config,
+    meta,
+    dataDir,
+    founding,
+    dependencies.logger,
+  );
   const holder: { node: Node | null } = { node: null };
-  const transport = meta.peers.length > 1
-    ? await startPeerTransport(config, meta, () => sinkOf(holder.node), dependencies)
-    : null;
+  const links = new PeerLinks({
+    config,
+    meta,
+    sink: () => sinkOf(holder.node),
+    clusterInfo: () => ({ clusterId: meta.clusterId, members: members.list() }),
+    dependencies,
+    onFatal: dependencies.onFatal,
+  });
+  // Until the log is replayed, the meta's peers (founders, or what a joiner was told) are whom
+  // to reach; applying the log then keeps the links equal to the replicated list.
+  links.update(members.size > 0 ? members.list() : meta.peers, members.toSnapshot().removed);
+  await links.ready();
   const node = new Node({
     identity: identityOf(config, meta),
     store,
+    members,
+    onMembersChanged: (view) => links.update(view.members, view.removed),
+    ...(dependencies.onRemoved === undefined ? {} : { onRemoved: dependencies.onRemoved }),
+    isPeerConnected: (id) => links.isConnected(id),
     raft,
     raftStorage,
-    send: (messages) => {
-      if (transport !== null) transport.send(messages);
-      else dependencies.logger.warn("messages with no peers dropped", { count: messages.length });
-    },
-    followerStats: () => (transport === null ? {} : followerStatsOf(transport.stats())),
+    send: (messages) => links.send(messages),
+    followerStats: () => links.followerStats(),
     wal: dataDir.wal,
     snapshots: dataDir.snapshots,
     codec,
@@ -142,7 +165,7 @@ async function startOnDataDir(
     node,
     close: async () => {
       await node.stop();
-      await transport?.stop();
+      await links.stop();
       await dataDir.close();
     },
   };
@@ -153,9 +176,10 @@ async function startRaft(
   config: Config,
   meta: MemberMeta,
   dataDir: DataDir,
+  founding: boolean,
   logger: Logger,
 ): Promise<{ raft: RawNode; raftStorage: MemoryStorage }> {
-  const log = await recoverOrBootstrapLog(dataDir, meta.peers.map((peer) => peer.id));
+  const log = await recoverOrBootstrapLog(dataDir, founding ? meta.peers : null);
   const raftStorage = new MemoryStorage();
   if (dataDir.snapshot !== null) raftStorage.applySnapshot(dataDir.snapshot);
   raftStorage.append(log.entries);
@@ -172,15 +196,31 @@ function tickIntervalMs(config: Config): number {
 
 /**
  * The log to start from: what the WAL holds, or, on a data dir never started, the founders'
- * bootstrap log (their add-voter entries), made durable before Raft sees it.
+ * bootstrap log (their add-voter entries, each naming its member), made durable before Raft
+ * sees it. A member joining a running cluster (`founders` null) starts empty: the leader sends
+ * it the log or a snapshot.
  */
 async function recoverOrBootstrapLog(
   dataDir: DataDir,
-  founders: readonly MemberId[],
+  founders: readonly PeerMeta[] | null,
 ): Promise<{ entries: readonly Entry[]; hardState: HardState }> {
   const fresh = dataDir.snapshot === null && dataDir.entries.length === 0;
-  if (!fresh) return { entries: dataDir.entries, hardState: dataDir.hardState ?? emptyHardState };
-  const bootstrap = bootstrapLog(founders);
+  if (!fresh || founders === null) {
+    return { entries: dataDir.entries, hardState: dataDir.hardState ?? emptyHardState };
+  }
+  const codec = createMsgpackCodec();
+  const contexts = new Map(
+    founders.map((peer) => [
+      peer.id,
+      encodeConfChangeContext(codec, {
+        proposer: 0n,
+        requestId: 0,
+        name: peer.name,
+        peerURLs: peer.peerURLs,
+      }),
+    ]),
+  );
+  const bootstrap = bootstrapLog(founders.map((peer) => peer.id), contexts);
   await dataDir.wal.save(bootstrap.hardState, bootstrap.entries);
   await dataDir.wal.sync();
   return bootstrap;
@@ -203,17 +243,14 @@ function raftConfig(config: Config, memberId: MemberId, logger: Logger): RaftCon
   };
 }
 
-/** Reads the member's identity from the data dir, or records it on first start. */
-async function settleMeta(config: Config, dataDir: DataDir): Promise<MemberMeta> {
-  const peers = config.initialCluster.map((member) => ({
-    id: computeMemberId(member.peerUrls, config.initialClusterToken),
-    name: member.name,
-    peerURLs: member.peerUrls,
-    // Other members' client URLs are learned later (cluster issue); only ours is known now.
-    clientURLs: member.name === config.name ? config.advertiseClientUrls : [],
-  }));
-  const memberId = computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken);
-  if (!peers.some((peer) => peer.id === memberId)) {
+/**
+ * Reads the member's identity from the data dir, or settles it on first start: founders derive
+ * it from `--initial-cluster`, a joining member asks the running cluster. Once recorded, the
+ * identity wins over the flags (as with etcd, `--initial-*` only matter on first start).
+ */
+async function settleMeta(config: Config, dataDir: DataDir, logger: Logger): Promise<MemberMeta> {
+  const own = config.initialCluster.find((member) => member.name === config.name);
+  if (own === undefined || !sameUrlSet(own.peerUrls, config.initialAdvertisePeerUrls)) {
     throw new MemberConfigError(
       `Cannot start member "${config.name}": its --initial-advertise-peer-urls do not match ` +
         "its entry in --initial-cluster",
@@ -228,14 +265,81 @@ async function settleMeta(config: Config, dataDir: DataDir): Promise<MemberMeta>
     }
     return dataDir.meta;
   }
-  const meta: MemberMeta = {
+  const meta = config.initialClusterState === "existing"
+    ? await joinMeta(config, logger)
+    : foundingMeta(config);
+  await dataDir.writeMeta(meta);
+  return meta;
+}
+
+/** A founder's identity: every founder computes the same ids from the same flags. */
+function foundingMeta(config: Config): MemberMeta {
+  const peers = config.initialCluster.map((member) => ({
+    id: computeMemberId(member.peerUrls, config.initialClusterToken),
+    name: member.name,
+    peerURLs: member.peerUrls,
+    // Client URLs are published through the log once each member runs.
+    clientURLs: member.name === config.name ? config.advertiseClientUrls : [],
+  }));
+  const memberId = computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken);
+  return {
     clusterId: computeClusterId(peers.map((peer) => peer.id)),
     memberId,
     name: config.name,
     peers,
   };
-  await dataDir.writeMeta(meta);
-  return meta;
+}
+
+/** How long a joining member waits for each member it asks. */
+const clusterQueryTimeoutMs = 3000;
+
+/**
+ * A joining member's identity: the cluster id, and the id the cluster gave it when it was added
+ * (found by its peer URLs), from the first other member of `--initial-cluster` that answers.
+ * @throws {MemberConfigError} when nobody answers or the cluster does not list this member.
+ */
+async function joinMeta(config: Config, logger: Logger): Promise<MemberMeta> {
+  const others = config.initialCluster.filter((member) => member.name !== config.name);
+  const failures: string[] = [];
+  for (const url of others.flatMap((member) => member.peerUrls)) {
+    let info: ClusterInfo;
+    try {
+      info = await queryClusterInfo(url, {
+        frameBytesMax: config.limits.frameBytesMax,
+        timeoutMs: clusterQueryTimeoutMs,
+      });
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+      continue;
+    }
+    const self = info.members.find((member) =>
+      sameUrlSet(member.peerURLs, config.initialAdvertisePeerUrls)
+    );
+    if (self === undefined) {
+      throw new MemberConfigError(
+        `Cannot join the cluster: the member at ${url} lists no member with peer URLs ` +
+          `${config.initialAdvertisePeerUrls.join(",")}; add this member first ` +
+          "(POST /v2/members, or etcdctl member add)",
+      );
+    }
+    logger.info("joining a running cluster", {
+      cluster: formatMemberId(info.clusterId),
+      member: formatMemberId(self.id),
+      askedAt: url,
+    });
+    return { clusterId: info.clusterId, memberId: self.id, name: config.name, peers: info.members };
+  }
+  throw new MemberConfigError(
+    "Cannot join the cluster (--initial-cluster-state existing): no other member of " +
+      `--initial-cluster answered: ${failures.join("; ") || "it names no other member"}`,
+  );
+}
+
+function sameUrlSet(left: readonly string[], right: readonly string[]): boolean {
+  const sortedLeft = [...left].sort();
+  const sortedRight = [...right].sort();
+  return sortedLeft.length === sortedRight.length &&
+    sortedLeft.every((url, index) => url === sortedRight[index]);
 }
 
 function identityOf(config: Config, meta: MemberMeta): NodeIdentity {
@@ -246,21 +350,24 @@ function identityOf(config: Config, meta: MemberMeta): NodeIdentity {
     // Addresses may change between restarts; the current flags win over the recorded ones.
     peerUrls: config.initialAdvertisePeerUrls,
     clientUrls: config.advertiseClientUrls,
-    members: meta.peers.map((peer) =>
-      peer.id === meta.memberId ? { ...peer, clientURLs: config.advertiseClientUrls } : peer,
-    ),
+    founders: meta.peers,
   };
 }
 
-function restoreStore(
+/** The store and member list as of the newest snapshot (empty without one). */
+function restoreState(
   snapshot: Snapshot | null,
   options: StoreOptions,
-  unpack: (bytes: Uint8Array) => unknown,
-): Store {
-  if (snapshot === null) return new Store(options);
-  // The snapshot file passed its CRC check; its payload is the store's own plain data.
-  const data = unpack(snapshot.data) as StoreSnapshot;
-  return Store.fromSnapshot(data, options);
+  codec: MsgpackCodec,
+  founders: readonly PeerMeta[],
+): { store: Store; members: MemberRegistry } {
+  if (snapshot === null) return { store: new Store(options), members: new MemberRegistry() };
+  // The snapshot file passed its CRC check; its payload is our own state's data.
+  const state = decodeStateSnapshot(codec, snapshot.data);
+  return {
+    store: Store.fromSnapshot(state.store, options),
+    members: MemberRegistry.fromSnapshot(state.members ?? { members: founders, removed: [] }),
+  };
 }
 
 /** Messages can arrive before the node exists; Raft retransmits whatever is dropped here. */
@@ -268,6 +375,7 @@ const droppingSink: PeerSink = {
   step: () => {},
   reportUnreachable: () => {},
   reportSnapshot: () => {},
+  removedFromCluster: () => {},
 };
 
 function sinkOf(node: Node | null): PeerSink {

@@ -21,19 +21,43 @@ import {
   type Ready,
   type ReadState,
   type Snapshot,
+  type ConfChange,
   decodeConfChange,
 } from "../raft/index.ts";
 import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { ApplyOutcome, StoreCommand } from "../store/types.ts";
 import type { PeerMeta } from "../storage/index.ts";
-import type { StoreSnapshot } from "../store/index.ts";
-import { formatMemberId } from "./identity.ts";
+import { computeAddedMemberId, formatMemberId, parseMemberId } from "./identity.ts";
+import {
+  type ConfChangeContext,
+  type MemberCommand,
+  decodeConfChangeContext,
+  encodeConfChangeContext,
+} from "./member-commands.ts";
+import {
+  type MemberRegistry,
+  type MemberRegistrySnapshot,
+  type MembershipRefusal,
+  refusalError,
+} from "./member-registry.ts";
 import { PendingProposals } from "./pending-proposals.ts";
 import type { LogPersistence, ReplicatedStore, SnapshotPersistence } from "./ports.ts";
-import { decodeProposal, encodeProposal } from "./proposal.ts";
+import {
+  type Proposal,
+  type ReplicatedCommand,
+  decodeProposal,
+  encodeProposal,
+} from "./proposal.ts";
 import { PendingReads } from "./pending-reads.ts";
 import { ReadBarriers } from "./read-barriers.ts";
-import type { FollowerStats, KeyValueNode, MemberInfo, NodeStatus } from "./types.ts";
+import { decodeStateSnapshot, encodeStateSnapshot } from "./state-snapshot.ts";
+import {
+  type FollowerStats,
+  type KeyValueNode,
+  type MemberInfo,
+  MembershipError,
+  type NodeStatus,
+} from "./types.ts";
 
 export interface NodeIdentity {
   readonly name: string;
@@ -41,13 +65,30 @@ export interface NodeIdentity {
   readonly clusterId: MemberId;
   readonly peerUrls: readonly string[];
   readonly clientUrls: readonly string[];
-  /** Every member of the cluster, this one included. */
-  readonly members: readonly PeerMeta[];
+  /**
+   * The founders as the member meta records them: who an empty conf change context names (logs
+   * bootstrapped before contexts carried names and URLs), and the member list of a snapshot
+   * written before it held one.
+   */
+  readonly founders: readonly PeerMeta[];
 }
+
+/** How a membership change ended once its entry was applied. */
+type MemberChangeOutcome =
+  | { readonly refusal: null; readonly member: PeerMeta | null }
+  | { readonly refusal: MembershipRefusal };
 
 export interface NodeOptions {
   readonly identity: NodeIdentity;
   readonly store: ReplicatedStore;
+  /** The replicated member list, restored with the store (empty before the log names anyone). */
+  readonly members: MemberRegistry;
+  /** Told after every applied change of the member list (to connect or drop peers). */
+  readonly onMembersChanged?: (members: MemberRegistrySnapshot) => void;
+  /** Told once when this member's own removal is applied: it must stop for good. */
+  readonly onRemoved?: () => void;
+  /** Whether the peer `id` is connected now (`--strict-reconfig-check`, as etcd does). */
+  readonly isPeerConnected?: (id: MemberId) => boolean;
   /** The Raft core; `raftStorage` must hold everything it was given as durable. */
   readonly raft: RawNode;
   readonly raftStorage: MemoryStorage;
@@ -80,7 +121,9 @@ export class Node implements KeyValueNode {
   readonly clock: Clock;
   readonly #options: NodeOptions;
   readonly #raft: RawNode;
-  readonly #pending: PendingProposals;
+  readonly #pending: PendingProposals<ApplyOutcome>;
+  readonly #memberChanges: PendingProposals<MemberChangeOutcome>;
+  readonly #members: MemberRegistry;
   readonly #readBarriers = new ReadBarriers();
   readonly #pendingReads = new PendingReads();
   readonly #startTimeMs: number;
@@ -101,6 +144,9 @@ export class Node implements KeyValueNode {
   #expiryCheckedAtMs = -Infinity;
   /** Monotonic ms when this member last proposed an expiry; null when none is in flight. */
   #expiryProposedAtMs: number | null = null;
+  /** Monotonic ms when this member last proposed its client URLs; null when none is in flight. */
+  #publishProposedAtMs: number | null = null;
+  #removed = false;
   #knownLeader: MemberId = 0n;
   #wakeLoop: (() => void) | null = null;
   #ticker: ReturnType<typeof setInterval> | null = null;
@@ -123,6 +169,11 @@ export class Node implements KeyValueNode {
       pendingMax: options.pendingProposalsMax,
       timeoutMs: options.requestTimeoutMs,
     });
+    this.#memberChanges = new PendingProposals({
+      pendingMax: options.pendingProposalsMax,
+      timeoutMs: options.requestTimeoutMs,
+    });
+    this.#members = options.members;
   }
 
   /** Starts the loop and the ticker. */
@@ -159,6 +210,7 @@ export class Node implements KeyValueNode {
     await this.#loop;
     const stopping = new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
     this.#pending.rejectAll(stopping);
+    this.#memberChanges.rejectAll(stopping);
     this.#readBarriers.rejectAll(stopping);
     this.#pendingReads.rejectAll(stopping);
   }
@@ -182,6 +234,14 @@ export class Node implements KeyValueNode {
   reportUnreachable(peer: MemberId): void {
     this.#raft.reportUnreachable(peer);
     this.#wake();
+  }
+
+  /**
+   * A peer refused this member as removed. Its own removal entry may never reach it (the leader
+   * stops replicating to a member once the removal is applied), so this is how it learns.
+   */
+  removedFromCluster(): void {
+    this.#noteRemoved();
   }
 
   /** A snapshot stream to `peer` finished (`ok`) or failed. */
@@ -241,19 +301,66 @@ export class Node implements KeyValueNode {
     };
   }
 
+  /**
+   * The replicated list. Until this member's own announcement is applied, its entry shows what it
+   * is about to announce: etcd serves no client before it has published, so its clients never
+   * see a member without client URLs, and neither should ours (etcdctl needs them to sync).
+   */
   members(): readonly MemberInfo[] {
-    return this.#options.identity.members.map((member) => ({
-      id: formatMemberId(member.id),
-      name: member.name,
-      peerURLs: member.peerURLs,
-      clientURLs: member.clientURLs,
-    }));
+    const { identity } = this.#options;
+    return this.#members.list().map((member) =>
+      memberInfo(
+        member.id === identity.memberId && member.clientURLs.length === 0
+          ? { ...member, name: identity.name, clientURLs: identity.clientUrls }
+          : member,
+      )
+    );
+  }
+
+  async addMember(peerURLs: readonly string[]): Promise<MemberInfo> {
+    const { identity } = this.#options;
+    const id = computeAddedMemberId(peerURLs, identity.clusterId, this.clock.wallMs());
+    const refusal = this.#members.checkAdd(id, peerURLs);
+    if (refusal !== null) throw membershipError(refusal, id);
+    const voters = this.#raft.status().confState.voters;
+    // Like etcd, a lone member may always add a second one: it is the only way to grow.
+    const growingALoneMember = voters.length === 1;
+    if (!growingALoneMember && !this.#enoughStartedAfter([...voters, id])) {
+      throw notEnoughStartedMembers();
+    }
+    const outcome = await this.#proposeConfChange("addVoter", id, "", peerURLs);
+    if (outcome.refusal !== null) throw membershipError(outcome.refusal, id);
+    return memberInfo(outcome.member ?? { id, name: "", peerURLs, clientURLs: [] });
+  }
+
+  async removeMember(idText: string): Promise<void> {
+    const id = parseMemberId(idText);
+    if (id === null) throw new MembershipError("idNotFound", `No such member: ${idText}`);
+    const refusal = this.#members.checkRemove(id);
+    if (refusal !== null) throw membershipError(refusal, id);
+    const voters = this.#raft.status().confState.voters.filter((voter) => voter !== id);
+    if (voters.length > 0 && !this.#enoughStartedAfter(voters)) throw notEnoughStartedMembers();
+    const outcome = await this.#proposeConfChange("removeNode", id, "", []);
+    if (outcome.refusal !== null) throw membershipError(outcome.refusal, id);
+  }
+
+  async updateMember(idText: string, peerURLs: readonly string[]): Promise<void> {
+    const id = parseMemberId(idText);
+    if (id === null) throw new MembershipError("idNotFound", `No such member: ${idText}`);
+    const refusal = this.#members.checkUpdate(id, peerURLs);
+    if (refusal !== null) throw membershipError(refusal, id);
+    const outcome = await this.#proposeMemberCommand({
+      op: "updateMemberPeers",
+      memberId: id,
+      peerURLs: [...peerURLs],
+    });
+    if (outcome.refusal !== null) throw membershipError(outcome.refusal, id);
   }
 
   // --- internal ---
 
   /** Puts a command in the log; returns the error to answer with if consensus refused it. */
-  #proposeEnvelope(requestId: number, command: StoreCommand): EtcdError | null {
+  #proposeEnvelope(requestId: number, command: ReplicatedCommand): EtcdError | null {
     const data = encodeProposal(this.#options.codec, {
       proposer: this.#options.identity.memberId,
       requestId,
@@ -264,6 +371,54 @@ export class Node implements KeyValueNode {
     if ("dropped" in result) return refusal(result.dropped);
     this.#wake();
     return null;
+  }
+
+  #proposeConfChange(
+    type: ConfChange["type"],
+    nodeId: MemberId,
+    name: string,
+    peerURLs: readonly string[],
+  ): Promise<MemberChangeOutcome> {
+    const rejected = this.#admissionError(this.#memberChanges);
+    if (rejected !== null) return Promise.reject(rejected);
+    const requestId = this.#memberChanges.nextRequestId();
+    const proposer = this.#options.identity.memberId;
+    const context = encodeConfChangeContext(this.#options.codec, {
+      proposer,
+      requestId,
+      name,
+      peerURLs,
+    });
+    const result = this.#raft.proposeConfChange({ type, nodeId, context });
+    if ("dropped" in result) return Promise.reject(refusal(result.dropped));
+    this.#wake();
+    return this.#memberChanges.wait(requestId, this.clock.monotonicMs());
+  }
+
+  #proposeMemberCommand(command: MemberCommand): Promise<MemberChangeOutcome> {
+    const rejected = this.#admissionError(this.#memberChanges);
+    if (rejected !== null) return Promise.reject(rejected);
+    const requestId = this.#memberChanges.nextRequestId();
+    const refused = this.#proposeEnvelope(requestId, command);
+    if (refused !== null) return Promise.reject(refused);
+    return this.#memberChanges.wait(requestId, this.clock.monotonicMs());
+  }
+
+  #admissionError(pending: { readonly full: boolean }): EtcdError | null {
+    if (this.#stopping) return new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
+    if (pending.full) return new EtcdError(ErrorCode.raftInternal, "too many pending proposals", 0);
+    return null;
+  }
+
+  /**
+   * etcd's strict reconfiguration check: a change may not leave fewer connected voters than a
+   * quorum of the new membership, or the cluster would stall until the missing ones start.
+   */
+  #enoughStartedAfter(voters: readonly MemberId[]): boolean {
+    const self = this.#options.identity.memberId;
+    const isConnected = this.#options.isPeerConnected ?? (() => false);
+    const started = voters.filter((id) => id === self || isConnected(id)).length;
+    return started >= Math.floor(voters.length / 2) + 1;
   }
 
   async #run(): Promise<void> {
@@ -345,10 +500,84 @@ export class Node implements KeyValueNode {
     this.#readBarriers.release(this.#appliedIndex);
   }
 
+  /**
+   * A conf change changes the member list and Raft's voters together. Every replica applies it to
+   * the same list, so every replica refuses the same invalid ones (a peer URL taken meanwhile, a
+   * removed id), and Raft then learns nothing of a refused change.
+   */
   #applyConfChange(entry: Entry): void {
-    const confState = this.#raft.applyConfChange(decodeConfChange(entry.data));
+    const change = decodeConfChange(entry.data);
+    const context = this.#contextOf(change);
+    const result = change.type === "removeNode"
+      ? this.#members.remove(change.nodeId)
+      : this.#members.add(change.nodeId, context.name, context.peerURLs);
     this.store.markApplied(entry.index);
-    this.#options.logger.info("membership changed", { index: entry.index, ...describe(confState) });
+    if (result === null) {
+      const confState = this.#raft.applyConfChange(change);
+      this.#options.logger.info("membership changed", {
+        index: entry.index,
+        change: change.type,
+        member: formatMemberId(change.nodeId),
+        ...describe(confState),
+      });
+    } else {
+      this.#options.logger.warn("membership change refused", {
+        index: entry.index,
+        change: change.type,
+        member: formatMemberId(change.nodeId),
+        refusal: result,
+      });
+    }
+    if (context.proposer === this.#options.identity.memberId) {
+      const outcome: MemberChangeOutcome = result === null
+        ? { refusal: null, member: this.#members.get(change.nodeId) ?? null }
+        : { refusal: result };
+      this.#memberChanges.resolve(context.requestId, outcome);
+    }
+    if (result !== null) return;
+    this.#membersChanged();
+    if (change.type === "removeNode" && change.nodeId === this.#options.identity.memberId) {
+      this.#noteRemoved();
+    }
+  }
+
+  /** The context a conf change carries, or the founder's entry from the meta for old logs. */
+  #contextOf(change: ConfChange): ConfChangeContext {
+    const decoded = decodeConfChangeContext(this.#options.codec, change.context);
+    if (decoded !== null) return decoded;
+    const founder = this.#options.identity.founders.find((peer) => peer.id === change.nodeId);
+    return {
+      proposer: 0n,
+      requestId: 0,
+      name: founder?.name ?? "",
+      peerURLs: founder?.peerURLs ?? [],
+    };
+  }
+
+  #applyMemberCommand(proposal: Proposal, command: MemberCommand, index: number): void {
+    const result = command.op === "publishMember"
+      ? this.#members.publish(command.memberId, command.name, command.clientURLs)
+      : this.#members.updatePeerURLs(command.memberId, command.peerURLs);
+    this.store.markApplied(index);
+    if (proposal.proposer === this.#options.identity.memberId) {
+      if (command.op === "publishMember") this.#publishProposedAtMs = null;
+      const outcome: MemberChangeOutcome = result === null
+        ? { refusal: null, member: this.#members.get(command.memberId) ?? null }
+        : { refusal: result };
+      this.#memberChanges.resolve(proposal.requestId, outcome);
+    }
+    if (result === null) this.#membersChanged();
+  }
+
+  #membersChanged(): void {
+    this.#options.onMembersChanged?.(this.#members.toSnapshot());
+  }
+
+  #noteRemoved(): void {
+    if (this.#removed) return;
+    this.#removed = true;
+    this.#options.logger.warn("this member was removed from the cluster", {});
+    this.#options.onRemoved?.();
   }
 
   /** A leader's snapshot replaces the log and the store (a member that fell far behind). */
@@ -360,7 +589,11 @@ export class Node implements KeyValueNode {
     await wal.sync();
     raftStorage.applySnapshot(snapshot);
     // The snapshot passed the leader's checks and our frame CRC; it is the store's own data.
-    this.store.restore(codec.unpack(snapshot.data) as StoreSnapshot);
+    const state = decodeStateSnapshot(codec, snapshot.data);
+    this.store.restore(state.store);
+    const { founders } = this.#options.identity;
+    this.#members.restore(state.members ?? { members: founders, removed: [] });
+    this.#membersChanged();
     this.#appliedIndex = snapshot.metadata.index;
     this.#appliedTerm = snapshot.metadata.term;
     this.#durableIndex = Math.max(this.#durableIndex, snapshot.metadata.index);
@@ -380,9 +613,14 @@ export class Node implements KeyValueNode {
 
   #applyProposal(entry: Entry): void {
     const proposal = decodeProposal(this.#options.codec, entry.data);
-    const outcome = this.store.apply(proposal.command, entry.index, proposal.nowMs);
+    const { command } = proposal;
+    if (command.op === "publishMember" || command.op === "updateMemberPeers") {
+      this.#applyMemberCommand(proposal, command, entry.index);
+      return;
+    }
+    const outcome = this.store.apply(command, entry.index, proposal.nowMs);
     if (proposal.proposer !== this.#options.identity.memberId) return;
-    if (proposal.command.op === "expire") this.#expiryProposedAtMs = null;
+    if (command.op === "expire") this.#expiryProposedAtMs = null;
     this.#pending.resolve(proposal.requestId, outcome);
   }
 
@@ -390,7 +628,10 @@ export class Node implements KeyValueNode {
     const { codec, snapshots, wal, logger, raftStorage } = this.#options;
     const confState = this.#raft.status().confState;
     const metadata = { index: this.#appliedIndex, term: this.#appliedTerm, confState };
-    const data = codec.pack(this.store.toSnapshot());
+    const data = encodeStateSnapshot(codec, {
+      store: this.store.toSnapshot(),
+      members: this.#members.toSnapshot(),
+    });
     await snapshots.save({ metadata, data });
     await wal.saveSnapshotMarker(metadata);
     await wal.sync();
@@ -412,7 +653,9 @@ export class Node implements KeyValueNode {
     this.#pending.expireOverdue(nowMs);
     this.#readBarriers.expireOverdue(nowMs);
     this.#pendingReads.expireOverdue(nowMs);
+    this.#memberChanges.expireOverdue(nowMs);
     this.#maybeProposeExpiry(nowMs);
+    this.#maybePublish(nowMs);
     if (this.#raft.hasReady()) this.#wake();
   }
 
@@ -438,6 +681,26 @@ export class Node implements KeyValueNode {
     }
   }
 
+  /** Once it runs, a member announces its name and client URLs through the log, as etcd's do. */
+  #maybePublish(nowMs: number): void {
+    if (this.#stopping || this.#removed || this.#raft.basicStatus().lead === 0n) return;
+    const { identity } = this.#options;
+    const known = this.#members.get(identity.memberId);
+    // A joining member learns itself from the log; until then it has nothing to correct.
+    if (known === undefined) return;
+    if (known.name === identity.name && sameTexts(known.clientURLs, identity.clientUrls)) return;
+    const inFlight = this.#publishProposedAtMs;
+    if (inFlight !== null && nowMs - inFlight < this.#options.requestTimeoutMs) return;
+    const requestId = this.#memberChanges.nextRequestId();
+    const rejected = this.#proposeEnvelope(requestId, {
+      op: "publishMember",
+      memberId: identity.memberId,
+      name: identity.name,
+      clientURLs: [...identity.clientUrls],
+    });
+    if (rejected === null) this.#publishProposedAtMs = nowMs;
+  }
+
   /** The leader removes expired keys through the log, stamped with its own clock. */
   #maybeProposeExpiry(nowMs: number): void {
     if (this.#stopping || this.#raft.basicStatus().role !== "leader") return;
@@ -458,6 +721,30 @@ function countUpTo(entries: readonly Entry[], index: number): number {
   let count = 0;
   while (count < entries.length && (entries[count]?.index ?? Infinity) <= index) count += 1;
   return count;
+}
+
+function memberInfo(member: PeerMeta): MemberInfo {
+  return {
+    id: formatMemberId(member.id),
+    name: member.name,
+    peerURLs: member.peerURLs,
+    clientURLs: member.clientURLs,
+  };
+}
+
+function membershipError(refusal: MembershipRefusal, id: MemberId): MembershipError {
+  return refusalError(refusal, formatMemberId(id));
+}
+
+function notEnoughStartedMembers(): MembershipError {
+  return new MembershipError(
+    "notEnoughStartedMembers",
+    "etcdserver: re-configuration failed due to not enough started members",
+  );
+}
+
+function sameTexts(left: readonly string[], right: readonly string[]): boolean {
+  return left.length === right.length && left.every((text, index) => text === right[index]);
 }
 
 function refusal(reason: string): EtcdError {

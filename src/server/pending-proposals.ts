@@ -5,10 +5,9 @@
  */
 import { assert } from "../lib/assert.ts";
 import { EtcdError, ErrorCode } from "../store/errors.ts";
-import type { ApplyOutcome } from "../store/types.ts";
 
-interface Waiter {
-  readonly resolve: (outcome: ApplyOutcome) => void;
+interface Waiter<Outcome> {
+  readonly resolve: (outcome: Outcome) => void;
   readonly reject: (error: EtcdError) => void;
   readonly deadlineMs: number;
 }
@@ -23,8 +22,8 @@ export interface PendingProposalsOptions {
  * order is deadline order and `expireOverdue` only looks at the front of the map: no timer per
  * request on the write path.
  */
-export class PendingProposals {
-  readonly #waiters = new Map<number, Waiter>();
+export class PendingProposals<Outcome> {
+  readonly #waiters = new Map<number, Waiter<Outcome>>();
   readonly #options: PendingProposalsOptions;
   #nextRequestId = 1;
 
@@ -51,16 +50,16 @@ export class PendingProposals {
   }
 
   /** Waits for `requestId` to be applied; `nowMs` is a monotonic time. */
-  wait(requestId: number, nowMs: number): Promise<ApplyOutcome> {
+  wait(requestId: number, nowMs: number): Promise<Outcome> {
     assert(!this.#waiters.has(requestId), "request ids are unique");
     const deadlineMs = nowMs + this.#options.timeoutMs;
-    return new Promise<ApplyOutcome>((resolve, reject) => {
+    return new Promise<Outcome>((resolve, reject) => {
       this.#waiters.set(requestId, { resolve, reject, deadlineMs });
     });
   }
 
   /** Resolves the waiter of `requestId`, if it is still waiting. */
-  resolve(requestId: number, outcome: ApplyOutcome): void {
+  resolve(requestId: number, outcome: Outcome): void {
     const waiter = this.#waiters.get(requestId);
     if (waiter === undefined) return;
     this.#waiters.delete(requestId);

@@ -8,15 +8,19 @@ import type { MsgpackCodec } from "../codec/index.ts";
 import { assert } from "../lib/assert.ts";
 import type { MemberId } from "../raft/types.ts";
 import type { StoreCommand } from "../store/types.ts";
+import { type MemberCommand, isMemberCommand } from "./member-commands.ts";
 
 const proposalFormatVersion = 1;
+
+/** What a proposal carries: a key-space write, or a change to the member list. */
+export type ReplicatedCommand = StoreCommand | MemberCommand;
 
 export interface Proposal {
   readonly proposer: MemberId;
   readonly requestId: number;
   /** Wall-clock ms stamped when the command entered the log. */
   readonly nowMs: number;
-  readonly command: StoreCommand;
+  readonly command: ReplicatedCommand;
 }
 
 /** Encodes a proposal as the data of a normal log entry. */
@@ -37,7 +41,10 @@ export function decodeProposal(codec: MsgpackCodec, data: Uint8Array): Proposal 
   assert(version === proposalFormatVersion, `unknown proposal format ${String(version)}`);
   assert(typeof proposer === "bigint", "proposer must be a member id");
   assert(typeof requestId === "number" && typeof nowMs === "number", "bad proposal numbers");
-  assert(isStoreCommand(command), "proposal does not carry a store command");
+  assert(
+    isStoreCommand(command) || isMemberCommand(command),
+    "proposal does not carry a store or member command",
+  );
   return { proposer, requestId, nowMs, command };
 }
 

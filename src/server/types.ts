@@ -49,7 +49,7 @@ export interface FollowerStats {
 }
 
 /** The member as the HTTP layer sees it. */
-export interface KeyValueNode {
+export interface KeyValueNode extends MembershipControl {
   /** The local store: plain reads, watches and counters. */
   readonly store: StoreReader;
   /** The clock used to report remaining TTLs. */
@@ -69,4 +69,43 @@ export interface KeyValueNode {
   members(): readonly MemberInfo[];
   /** Each peer's latency and message counts, keyed by member id (empty without peers). */
   followerStats(): Readonly<Record<string, FollowerStats>>;
+}
+
+/** Why a membership change was not made; the HTTP layer turns each kind into etcd's answer. */
+export type MembershipErrorKind =
+  | "idExists"
+  | "peerUrlExists"
+  | "idRemoved"
+  | "idNotFound"
+  | "notEnoughStartedMembers";
+
+/** A refused membership change, with etcd's message for it. */
+export class MembershipError extends Error {
+  override readonly name = "MembershipError";
+  readonly kind: MembershipErrorKind;
+
+  constructor(kind: MembershipErrorKind, message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** Runtime membership changes, as `/v2/members` makes them. Ids are 16-digit hex. */
+export interface MembershipControl {
+  /**
+   * Adds a voting member that will join with these peer URLs. Resolves once the change is
+   * applied here, with the new member (no name or client URLs until it starts).
+   * @throws {MembershipError} when refused; {EtcdError} 300/301 on timeout or without a leader.
+   */
+  addMember(peerURLs: readonly string[]): Promise<MemberInfo>;
+  /**
+   * Removes a member for good.
+   * @throws {MembershipError} when refused; {EtcdError} 300/301 on timeout or without a leader.
+   */
+  removeMember(id: string): Promise<void>;
+  /**
+   * Replaces a member's peer URLs.
+   * @throws {MembershipError} when refused; {EtcdError} 300/301 on timeout or without a leader.
+   */
+  updateMember(id: string, peerURLs: readonly string[]): Promise<void>;
 }

@@ -10,8 +10,12 @@ import type { MemberId, Message } from "../raft/index.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
 import { SnapshotAssembly } from "./snapshot-stream.ts";
 import {
+  type ClusterInfo,
   type HandshakeExpectation,
   PeerFrameType,
+  decodeClusterQuery,
+  encodeClusterInfo,
+  encodeRemovedNotice,
   decodeHandshake,
   decodeMessage,
   decodePing,
@@ -19,6 +23,7 @@ import {
   encodePing,
   encodeReject,
   handshakeRefusal,
+  peerProtocolVersion,
 } from "./wire.ts";
 
 /** The part of a Bun socket an inbound connection needs. */
@@ -40,6 +45,8 @@ export interface InboundContext {
   deliver(peerId: MemberId, message: Message): void;
   /** Bytes arrived (before the handshake `peerId` is undefined). */
   received(peerId: MemberId | undefined, bytes: number): void;
+  /** The member list, for a joining member's cluster query. */
+  clusterInfo(): ClusterInfo;
 }
 
 /** The reading side of one peer connection. */
@@ -112,6 +119,10 @@ export class InboundConnection {
   }
 
   #handleHandshake(frame: Frame): void {
+    if (frame.type === PeerFrameType.clusterQuery) {
+      this.#answerClusterQuery(frame);
+      return;
+    }
     if (frame.type !== PeerFrameType.handshake) {
       this.#fail(`expected a handshake, got frame type ${frame.type}`);
       return;
@@ -121,13 +132,34 @@ export class InboundConnection {
     const from = handshake.from.toString(16);
     if (refusal !== undefined) {
       this.#context.logger.warn("peer handshake refused", { from, reason: refusal });
-      this.#write(encodeReject(this.#context.codec, refusal));
+      const { expectation } = this.#context;
+      // Only a member of this very cluster is told it was removed (it then stops for good).
+      const removed = expectation.removed.has(handshake.from) &&
+        handshake.clusterId === expectation.clusterId;
+      this.#write(
+        removed
+          ? encodeRemovedNotice(this.#context.codec, handshake.from)
+          : encodeReject(this.#context.codec, refusal),
+      );
       this.close();
       return;
     }
     this.#peerId = handshake.from;
     this.#context.logger.debug("peer connection accepted", { from });
     this.#context.accepted(this, handshake.from);
+  }
+
+  /** A joining member asks who is in the cluster; it gets one answer, then the connection ends. */
+  #answerClusterQuery(frame: Frame): void {
+    const { codec, frameBytesMax, logger } = this.#context;
+    const version = decodeClusterQuery(codec, frame);
+    if (version !== peerProtocolVersion) {
+      this.#fail(`cluster query of protocol version ${version} is not ${peerProtocolVersion}`);
+      return;
+    }
+    logger.info("answering a joining member's cluster query", {});
+    this.#write(encodeClusterInfo(codec, this.#context.clusterInfo(), frameBytesMax));
+    this.close();
   }
 
   #handlePeerFrame(frame: Frame, peerId: MemberId): void {

@@ -23,6 +23,7 @@
  * with a reason. `stats()` reports per-peer ping latency (Welford mean and deviation), success
  * and fail counts, byte and message totals, and recent send and receive rates.
  */
+export { type ClusterQueryOptions, queryClusterInfo } from "./cluster-query.ts";
 export { Backoff, type BackoffOptions, defaultBackoffOptions } from "./backoff.ts";
 export { FrameDecoder, type FrameDecodeResult } from "./frame-decoder.ts";
 export { type LatencyStats, LatencyRecorder } from "./latency.ts";
@@ -42,4 +43,9 @@ export {
   etcdFollowerStats,
   systemTimers,
 } from "./types.ts";
-export { PeerFrameType, peerProtocolVersion } from "./wire.ts";
+export {
+  type ClusterInfo,
+  type ClusterMember,
+  PeerFrameType,
+  peerProtocolVersion,
+} from "./wire.ts";

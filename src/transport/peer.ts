@@ -33,6 +33,8 @@ import {
 /** What a peer reports to its transport. */
 export interface PeerEvents {
   unreachable(peerId: MemberId): void;
+  /** A peer refused us because this member was removed from the cluster. */
+  removedFromCluster(peerId: MemberId): void;
   snapshotStatus(peerId: MemberId, ok: boolean): void;
   sent(bytes: number, messages: number): void;
 }
@@ -368,6 +370,12 @@ export class OutboundPeer {
       this.#latency.record(Math.max(0, nowMs - sentMs));
       // A pong proves the handshake was accepted: the connection is healthy.
       this.#options.backoff.reset();
+    } else if (frame.type === PeerFrameType.removed) {
+      this.#options.logger.warn("peer says this member was removed from the cluster", {
+        to: this.#hex,
+      });
+      this.#lose("this member was removed from the cluster");
+      this.#options.events.removedFromCluster(this.id);
     } else if (frame.type === PeerFrameType.reject) {
       const reason = decodeReject(codec, frame);
       // Every re-dial is refused the same way until someone fixes the configuration: say it once.

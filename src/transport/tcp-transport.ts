@@ -19,6 +19,7 @@ import { OutboundPeer, type PeerEvents } from "./peer.ts";
 import { parsePeerUrl } from "./peer-url.ts";
 import { RateMeter } from "./rate-meter.ts";
 import { SocketRegistry } from "./socket-registry.ts";
+import type { ClusterInfo } from "./wire.ts";
 import {
   type MessageHandler,
   type PeerStats,
@@ -59,6 +60,10 @@ export interface TcpTransportOptions {
   readonly onMessage?: MessageHandler;
   readonly onUnreachable?: UnreachableHandler;
   readonly onSnapshotStatus?: SnapshotStatusHandler;
+  /** Told when a peer refuses this member because it was removed from the cluster. */
+  readonly onRemovedFromCluster?: () => void;
+  /** The member list a joining member's cluster query gets (default: no members). */
+  readonly clusterInfo?: () => ClusterInfo;
 }
 
 interface Counters {
@@ -304,6 +309,7 @@ export class TcpTransport implements Transport {
 
   readonly #peerEvents: PeerEvents = {
     unreachable: (peerId) => this.#onUnreachable(peerId),
+    removedFromCluster: () => this.#options.onRemovedFromCluster?.(),
     snapshotStatus: (peerId, ok) => this.#onSnapshotStatus(peerId, ok),
     sent: (bytes, messages) => {
       this.#sent.bytes += bytes;
@@ -336,6 +342,8 @@ export class TcpTransport implements Transport {
         if (counters !== undefined) counters.messages += 1;
         this.#onMessage(message);
       },
+      clusterInfo: () =>
+        options.clusterInfo?.() ?? { clusterId: options.clusterId, members: [] },
       received: (peerId, bytes) => {
         this.#received.bytes += bytes;
         this.#receiveRate.record(this.#nowMs(), 0, bytes);

@@ -4,7 +4,8 @@
  * `messageTypeMin` up). The dialing member first sends a handshake; then Raft messages, pings and
  * snapshot streams (a begin frame with the message minus its data, then raw chunk frames)
  * follow. The accepting member only answers pings and, when it refuses a handshake, one reject
- * frame with the reason before it closes.
+ * frame with the reason before it closes. A member joining a running cluster instead opens with
+ * a cluster query, answered with the cluster id and member list before the acceptor closes.
  */
 import {
   CorruptionError,
@@ -13,8 +14,10 @@ import {
   encodeFrame,
   encodeValueFrame,
   expectCount,
+  expectArray,
   expectId,
   expectText,
+  expectTexts,
   expectTuple,
   messageTypeMin,
 } from "../codec/index.ts";
@@ -31,6 +34,10 @@ export const PeerFrameType = {
   ping: messageTypeMin + 4,
   pong: messageTypeMin + 5,
   reject: messageTypeMin + 6,
+  clusterQuery: messageTypeMin + 7,
+  clusterInfo: messageTypeMin + 8,
+  /** The answer to a handshake from a member removed from the cluster: it must stop. */
+  removed: messageTypeMin + 9,
 } as const;
 
 /** The protocol version a handshake announces; a different version is refused. */
@@ -185,6 +192,80 @@ export function encodePing(
  */
 export function decodePing(codec: MsgpackCodec, frame: Frame): number {
   return expectCount(unpackFrame(codec, frame, frame.type), "ping sequence");
+}
+
+/** One member as a cluster query answers it. */
+export interface ClusterMember {
+  readonly id: bigint;
+  readonly name: string;
+  readonly peerURLs: readonly string[];
+  readonly clientURLs: readonly string[];
+}
+
+/** What a running member tells a joining one: which cluster this is and who is in it. */
+export interface ClusterInfo {
+  readonly clusterId: bigint;
+  readonly members: readonly ClusterMember[];
+}
+
+/** Encodes a cluster query (it carries only the protocol version). */
+export function encodeClusterQuery(codec: MsgpackCodec): Uint8Array {
+  return encodeValueFrame(
+    codec,
+    { type: PeerFrameType.clusterQuery, value: [peerProtocolVersion] },
+    1024,
+  );
+}
+
+/**
+ * Decodes a cluster query's protocol version.
+ * @throws {CorruptionError} when it is malformed.
+ */
+export function decodeClusterQuery(codec: MsgpackCodec, frame: Frame): number {
+  const fields = expectTuple(unpackFrame(codec, frame, PeerFrameType.clusterQuery), 1, "query");
+  return expectCount(fields[0], "cluster query version");
+}
+
+/**
+ * Encodes the answer to a cluster query.
+ * @throws {RangeError} when it does not fit in `frameBytesMax`.
+ */
+export function encodeClusterInfo(
+  codec: MsgpackCodec,
+  info: ClusterInfo,
+  frameBytesMax: number,
+): Uint8Array {
+  const members = info.members.map((member) => [
+    member.id,
+    member.name,
+    [...member.peerURLs],
+    [...member.clientURLs],
+  ]);
+  const value = [info.clusterId, members];
+  return encodeValueFrame(codec, { type: PeerFrameType.clusterInfo, value }, frameBytesMax);
+}
+
+/**
+ * Decodes the answer to a cluster query.
+ * @throws {CorruptionError} when it is malformed.
+ */
+export function decodeClusterInfo(codec: MsgpackCodec, frame: Frame): ClusterInfo {
+  const fields = expectTuple(unpackFrame(codec, frame, PeerFrameType.clusterInfo), 2, "info");
+  const members = expectArray(fields[1], "cluster members").map((item) => {
+    const member = expectTuple(item, 4, "cluster member");
+    return {
+      id: expectId(member[0], "member id"),
+      name: expectText(member[1], "member name"),
+      peerURLs: expectTexts(member[2], "member peer URLs"),
+      clientURLs: expectTexts(member[3], "member client URLs"),
+    };
+  });
+  return { clusterId: expectId(fields[0], "cluster id"), members };
+}
+
+/** Tells a removed member that it was removed (it carries the member's id). */
+export function encodeRemovedNotice(codec: MsgpackCodec, memberId: bigint): Uint8Array {
+  return encodeValueFrame(codec, { type: PeerFrameType.removed, value: memberId }, 1024);
 }
 
 /** Encodes a refusal with its reason, cut to a sane length. */

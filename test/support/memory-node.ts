@@ -5,15 +5,17 @@
  */
 import { ManualClock } from "../../src/lib/clock.ts";
 import { defaultLimits, type Limits } from "../../src/limits.ts";
-import type {
-  FollowerStats,
-  KeyValueNode,
-  MemberInfo,
-  MemberState,
-  NodeStatus,
+import {
+  type FollowerStats,
+  type KeyValueNode,
+  type MemberInfo,
+  type MemberState,
+  type NodeStatus,
 } from "../../src/server/types.ts";
 import type { EtcdError } from "../../src/store/errors.ts";
 import { Store } from "../../src/store/index.ts";
+import { formatMemberId, parseMemberId } from "../../src/server/identity.ts";
+import { MemberRegistry, refusalError } from "../../src/server/member-registry.ts";
 import type { ApplyOutcome, StoreCommand } from "../../src/store/types.ts";
 
 /** The member id the test node reports. */
@@ -26,6 +28,8 @@ export class MemoryNode implements KeyValueNode {
   readonly store: Store;
   readonly clock: ManualClock;
   readonly #startTimeMs: number;
+  readonly #members = new MemberRegistry();
+  #addedMembers = 0;
   #raftIndex = 0;
   /** Read barriers completed, so tests can see that `quorum=true` asked for one. */
   barrierCount = 0;
@@ -45,6 +49,8 @@ export class MemoryNode implements KeyValueNode {
     this.clock = new ManualClock(startWallMs);
     // The process "started" a little before the clock's origin, and led 0.9 s later.
     this.#startTimeMs = startWallMs - 2000;
+    this.#members.add(BigInt(`0x${testMemberId}`), "n0", ["http://127.0.0.1:12380"]);
+    this.#members.publish(BigInt(`0x${testMemberId}`), "n0", ["http://127.0.0.1:12379"]);
   }
 
   propose(command: StoreCommand): Promise<ApplyOutcome> {
@@ -80,14 +86,37 @@ export class MemoryNode implements KeyValueNode {
   }
 
   members(): readonly MemberInfo[] {
-    return [
-      {
-        id: testMemberId,
-        name: "n0",
-        peerURLs: ["http://127.0.0.1:12380"],
-        clientURLs: ["http://127.0.0.1:12379"],
-      },
-    ];
+    return this.#members.list().map((member) => ({
+      id: formatMemberId(member.id),
+      name: member.name,
+      peerURLs: member.peerURLs,
+      clientURLs: member.clientURLs,
+    }));
+  }
+
+  /** Membership changes apply at once (no log): enough for the HTTP layer's tests. */
+  addMember(peerURLs: readonly string[]): Promise<MemberInfo> {
+    this.#addedMembers += 1;
+    const id = BigInt(this.#addedMembers);
+    const refusal = this.#members.add(id, "", peerURLs);
+    if (refusal !== null) return Promise.reject(refusalError(refusal, formatMemberId(id)));
+    return Promise.resolve({ id: formatMemberId(id), name: "", peerURLs, clientURLs: [] });
+  }
+
+  removeMember(id: string): Promise<void> {
+    const memberId = parseMemberId(id);
+    const refusal = memberId === null ? "idNotFound" : this.#members.remove(memberId);
+    if (refusal !== null) return Promise.reject(refusalError(refusal, id));
+    return Promise.resolve();
+  }
+
+  updateMember(id: string, peerURLs: readonly string[]): Promise<void> {
+    const memberId = parseMemberId(id);
+    const refusal = memberId === null
+      ? "idNotFound"
+      : this.#members.updatePeerURLs(memberId, peerURLs);
+    if (refusal !== null) return Promise.reject(refusalError(refusal, id));
+    return Promise.resolve();
   }
 
   /** Tests set this to see `/v2/stats/leader` report followers. */

@@ -3,6 +3,7 @@ import { createMsgpackCodec } from "../../../src/codec/index.ts";
 import { ManualClock } from "../../../src/lib/clock.ts";
 import { silentLogger } from "../../../src/lib/log.ts";
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../../../src/raft/types.ts";
+import { MemberRegistry } from "../../../src/server/member-registry.ts";
 import { Node } from "../../../src/server/node.ts";
 import type { LogPersistence, SnapshotPersistence } from "../../../src/server/ports.ts";
 import { createPrng } from "../../../src/lib/prng.ts";
@@ -86,16 +87,12 @@ async function startNode(options: { snapshotEntries?: number; wal?: RecordingWal
       clusterId: 9n,
       peerUrls: ["http://127.0.0.1:7001"],
       clientUrls: ["http://127.0.0.1:4001"],
-      members: [
-        {
-          id: 7n,
-          name: "n1",
-          peerURLs: ["http://127.0.0.1:7001"],
-          clientURLs: ["http://127.0.0.1:4001"],
-        },
+      founders: [
+        { id: 7n, name: "n1", peerURLs: ["http://127.0.0.1:7001"], clientURLs: [] },
       ],
     },
     store,
+    members: new MemberRegistry(),
     raft,
     raftStorage,
     send: (messages) => {

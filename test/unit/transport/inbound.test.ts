@@ -12,8 +12,10 @@ import { FrameDecoder } from "../../../src/transport/frame-decoder.ts";
 import {
   type Handshake,
   PeerFrameType,
+  decodeClusterInfo,
   decodePing,
   decodeReject,
+  encodeClusterQuery,
   encodeHandshake,
   encodeMessage,
   encodePing,
@@ -63,6 +65,10 @@ function connection(removed: ReadonlySet<MemberId> = new Set()) {
     accepted: (_connection, peerId) => accepted.push(peerId),
     deliver: (_peerId, message) => delivered.push(message),
     received: () => {},
+    clusterInfo: () => ({
+      clusterId,
+      members: [{ id: 1n, name: "n1", peerURLs: ["http://127.0.0.1:7001"], clientURLs: [] }],
+    }),
   });
   return { socket, delivered, logs, accepted, inbound };
 }
@@ -93,10 +99,32 @@ describe("InboundConnection handshake", () => {
     expect(inbound.peerId).toBeUndefined();
   });
 
-  test("a wrong target, a removed member, another version and a self-dial are refused", () => {
+  test("a removed member is told so (it then stops), and nothing of it is delivered", () => {
+    const { socket, inbound, delivered } = connection(new Set([9n]));
+    inbound.receive(handshake({ from: 9n }));
+    expect(socket.ended).toBe(true);
+    const frames = new FrameDecoder(frameBytesMax).push(Buffer.concat(socket.written)).frames;
+    expect(frames.map((frame) => frame.type)).toEqual([PeerFrameType.removed]);
+    expect(delivered).toEqual([]);
+  });
+
+  test("a cluster query gets the member list, then the connection ends", () => {
+    const { socket, inbound, accepted } = connection();
+    inbound.receive(encodeClusterQuery(codec));
+    expect(socket.ended).toBe(true);
+    const frames = new FrameDecoder(frameBytesMax).push(Buffer.concat(socket.written)).frames;
+    const [frame] = frames;
+    if (frame === undefined) throw new Error("no answer");
+    expect(decodeClusterInfo(codec, frame)).toEqual({
+      clusterId,
+      members: [{ id: 1n, name: "n1", peerURLs: ["http://127.0.0.1:7001"], clientURLs: [] }],
+    });
+    expect(accepted).toEqual([]);
+  });
+
+  test("a wrong target, another version and a self-dial are refused", () => {
     const cases: [Partial<Handshake>, string][] = [
       [{ to: 3n }, "target member 3 is not this member 1"],
-      [{ from: 9n }, "member 9 was removed"],
       [{ version: 2 }, "protocol version 2"],
       [{ from: 1n }, "own id"],
     ];

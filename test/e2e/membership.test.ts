@@ -1,0 +1,249 @@
+/**
+ * Runtime membership on compiled binaries: members publish their client URLs through the log, a
+ * member added with POST /v2/members joins with `--initial-cluster-state existing` and catches
+ * up, bad requests get etcd's answers, and a removed member (a follower, then the leader) stops
+ * by itself while the rest keep serving. A lone member grows into a pair the same way.
+ */
+import { afterAll, expect, test } from "bun:test";
+import {
+  freePort,
+  killAll,
+  pollUntil,
+  removeDir,
+  type ServerProcess,
+  startServer,
+} from "../support/server-process.ts";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await killAll();
+  for (const dir of dirs) removeDir(dir);
+});
+
+interface MemberPorts {
+  readonly name: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+}
+
+interface MemberBody {
+  id: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+}
+
+const tuning = ["--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "info"];
+
+function ports(name: string): MemberPorts {
+  return { name, clientPort: freePort(), peerPort: freePort() };
+}
+
+function peerUrl(member: MemberPorts): string {
+  return `http://127.0.0.1:${member.peerPort}`;
+}
+
+function clusterFlag(members: readonly MemberPorts[]): string {
+  return members.map((member) => `${member.name}=${peerUrl(member)}`).join(",");
+}
+
+async function startMember(
+  member: MemberPorts,
+  cluster: readonly MemberPorts[],
+  state: "new" | "existing" = "new",
+): Promise<ServerProcess> {
+  const server = await startServer({
+    name: member.name,
+    clientPort: member.clientPort,
+    peerPort: member.peerPort,
+    extraArgs: [
+      "--initial-cluster", clusterFlag(cluster),
+      "--initial-cluster-state", state,
+      ...tuning,
+    ],
+  });
+  dirs.push(server.dataDir);
+  return server;
+}
+
+async function membersOf(server: ServerProcess): Promise<MemberBody[]> {
+  const response = await fetch(`${server.clientUrl}/v2/members`);
+  return ((await response.json()) as { members: MemberBody[] }).members;
+}
+
+function postMember(server: ServerProcess, body: string, contentType = "application/json") {
+  return fetch(`${server.clientUrl}/v2/members`, {
+    method: "POST",
+    headers: { "content-type": contentType },
+    body,
+  });
+}
+
+async function put(server: ServerProcess, key: string, value: string): Promise<number> {
+  const response = await fetch(`${server.clientUrl}/v2/keys${key}`, {
+    method: "PUT",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `value=${value}`,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function quorumValue(server: ServerProcess, key: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${server.clientUrl}/v2/keys${key}?quorum=true`);
+    const body = (await response.json()) as { node?: { value?: string } };
+    return body.node?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+async function leaderOf(servers: readonly ServerProcess[]): Promise<ServerProcess> {
+  let leader: ServerProcess | undefined;
+  await pollUntil(
+    async () => {
+      const states = await Promise.all(
+        servers.map(async (server) => {
+          try {
+            const self = await (await fetch(`${server.clientUrl}/v2/stats/self`)).json();
+            return (self as { state: string }).state;
+          } catch {
+            return "unreachable";
+          }
+        }),
+      );
+      const leaders = servers.filter((_, index) => states[index] === "StateLeader");
+      leader = leaders.length === 1 ? leaders[0] : undefined;
+      return leader !== undefined;
+    },
+    15_000,
+    "exactly one leader",
+  );
+  if (leader === undefined) throw new Error("no leader");
+  return leader;
+}
+
+/** Polls until every server lists exactly `expected` members, each with its client URL. */
+async function awaitMembers(servers: readonly ServerProcess[], expected: readonly ServerProcess[]) {
+  const wanted = expected.map((server) => `${server.name}=${server.clientUrl}`).sort();
+  await pollUntil(
+    async () => {
+      for (const server of servers) {
+        const listed = (await membersOf(server))
+          .map((member) => `${member.name}=${member.clientURLs.join(",")}`)
+          .sort();
+        if (JSON.stringify(listed) !== JSON.stringify(wanted)) return false;
+      }
+      return true;
+    },
+    15_000,
+    `every member to list ${wanted.join(" ")}`,
+  );
+}
+
+function exited(server: ServerProcess): boolean {
+  return server.process.exitCode !== null || server.process.signalCode !== null;
+}
+
+test("members publish, a member is added and joins, bad requests fail, removals stop members", async () => {
+  const founders = ["n1", "n2", "n3"].map(ports);
+  const servers = await Promise.all(founders.map((member) => startMember(member, founders)));
+  await leaderOf(servers);
+
+  // Every member learns every other member's name and client URLs through the log.
+  await awaitMembers(servers, servers);
+  const machines = await (await fetch(`${servers[2]?.clientUrl}/v2/machines`)).text();
+  expect(machines.split(", ").sort()).toEqual(servers.map((server) => server.clientUrl).sort());
+  expect(await put(servers[0] as ServerProcess, "/before", "join")).toBe(201);
+
+  // Add a fourth member through a follower's API; it starts with the cluster's view and joins.
+  const joiner = ports("n4");
+  const firstLeader = await leaderOf(servers);
+  const follower = servers.find((server) => server !== firstLeader) as ServerProcess;
+  const added = await postMember(follower, JSON.stringify({ peerURLs: [peerUrl(joiner)] }));
+  expect(added.status).toBe(201);
+  const addedBody = (await added.json()) as MemberBody;
+  expect(addedBody).toMatchObject({ name: "", peerURLs: [peerUrl(joiner)], clientURLs: [] });
+  expect(addedBody.id).toMatch(/^[0-9a-f]{16}$/);
+
+  const fourth = await startMember(joiner, [...founders, joiner], "existing");
+  const all = [...servers, fourth];
+  await pollUntil(
+    async () => (await quorumValue(fourth, "/before")) === "join",
+    15_000,
+    "the joined member to catch up",
+  );
+  expect(await put(fourth, "/through", "n4")).toBe(201);
+  await awaitMembers(all, all);
+  expect((await membersOf(fourth)).find((member) => member.name === "n4")?.id).toBe(addedBody.id);
+
+  // Bad requests change nothing and get etcd's answers.
+  const taken = await postMember(fourth, JSON.stringify({ peerURLs: [peerUrl(joiner)] }));
+  expect(taken.status).toBe(409);
+  expect(await taken.text()).toBe('{"message":"membership: peerURL exists"}');
+  const plain = await postMember(fourth, "peerURLs=x", "text/plain");
+  expect(plain.status).toBe(415);
+  expect(await plain.text()).toBe(
+    '{"message":"Bad Content-Type text/plain, accept application/json"}',
+  );
+  const pathUrl = await postMember(fourth, JSON.stringify({ peerURLs: ["http://127.0.0.1:1/x"] }));
+  expect(pathUrl.status).toBe(400);
+  expect(await pathUrl.text()).toContain("URL must not contain a path");
+  const unknown = await fetch(`${fourth.clientUrl}/v2/members/00000000000000ab`, {
+    method: "DELETE",
+  });
+  expect(unknown.status).toBe(404);
+  expect(await unknown.text()).toBe('{"message":"No such member: 00000000000000ab"}');
+  expect((await membersOf(fourth)).length).toBe(4);
+
+  // Remove a follower: it stops by itself, the list shrinks everywhere, writes go on.
+  const leader = await leaderOf(all);
+  const victim = all.find((server) => server !== leader && server !== fourth) as ServerProcess;
+  const victimId = (await membersOf(leader)).find((member) => member.name === victim.name)?.id;
+  const removal = await fetch(`${leader.clientUrl}/v2/members/${victimId}`, { method: "DELETE" });
+  expect(removal.status).toBe(204);
+  await pollUntil(() => exited(victim), 15_000, "the removed follower to exit");
+  expect(await new Response(victim.process.stderr).text()).toContain("removed from the cluster");
+  const three = all.filter((server) => server !== victim);
+  await awaitMembers(three, three);
+  const again = await fetch(`${leader.clientUrl}/v2/members/${victimId}`, { method: "DELETE" });
+  expect(again.status).toBe(410);
+  expect(await again.text()).toBe(`{"message":"Member permanently removed: ${victimId}"}`);
+  expect(await put(fourth, "/after-removal", "ok")).toBe(201);
+
+  // Remove the leader through another member: the leader exits, the rest elect a new one.
+  const leaderId = (await membersOf(leader)).find((member) => member.name === leader.name)?.id;
+  const other = three.find((server) => server !== leader) as ServerProcess;
+  const leaderRemoval = await fetch(`${other.clientUrl}/v2/members/${leaderId}`, {
+    method: "DELETE",
+  });
+  expect(leaderRemoval.status).toBe(204);
+  await pollUntil(() => exited(leader), 15_000, "the removed leader to exit");
+  const two = three.filter((server) => server !== leader);
+  const newLeader = await leaderOf(two);
+  expect(await put(newLeader, "/after-leader-removal", "ok")).toBe(201);
+  for (const server of two) {
+    expect(await quorumValue(server, "/before")).toBe("join");
+    expect(await quorumValue(server, "/after-leader-removal")).toBe("ok");
+  }
+  await awaitMembers(two, two);
+}, 120_000);
+
+test("a lone member grows into a pair", async () => {
+  const first = ports("solo");
+  const lone = await startMember(first, [first]);
+  expect(await put(lone, "/alone", "yes")).toBe(201);
+  const second = ports("pair");
+  const added = await postMember(lone, JSON.stringify({ peerURLs: [peerUrl(second)] }));
+  expect(added.status).toBe(201);
+  const pair = await startMember(second, [first, second], "existing");
+  await pollUntil(
+    async () => (await quorumValue(pair, "/alone")) === "yes",
+    15_000,
+    "the second member to catch up",
+  );
+  expect(await put(pair, "/together", "yes")).toBe(201);
+  expect(await quorumValue(lone, "/together")).toBe("yes");
+  await awaitMembers([lone, pair], [lone, pair]);
+}, 60_000);
