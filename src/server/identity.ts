@@ -19,14 +19,16 @@ export function computeMemberId(peerUrls: readonly string[], clusterToken: strin
 export function computeClusterId(memberIds: readonly MemberId[]): MemberId {
   assert(memberIds.length > 0, "a cluster needs at least one member");
   const sorted = [...memberIds].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
-  const id = first64Bits(sorted.map((memberId) => formatMemberId(memberId)).join(""));
+  // Padded here so the derivation stays what it was when ids were printed padded.
+  const material = sorted.map((memberId) => memberId.toString(16).padStart(16, "0")).join("");
+  const id = first64Bits(material);
   return id === 0n ? 1n : id;
 }
 
-/** A member id as etcd prints it: 16 lower-case hex digits. */
+/** A member id as etcd prints it (Go's `types.ID.String`): lower-case hex, not zero-padded. */
 export function formatMemberId(memberId: MemberId): string {
   assert(memberId >= 0n && memberId < 1n << 64n, "member ids are unsigned 64-bit values");
-  return memberId.toString(16).padStart(16, "0");
+  return memberId.toString(16);
 }
 
 // --- internal ---
@@ -51,7 +53,7 @@ export function computeAddedMemberId(
   nowMs: number,
 ): MemberId {
   assert(peerUrls.length > 0, "a member needs at least one peer URL");
-  const material = [...peerUrls].sort().join("") + formatMemberId(clusterId) + String(nowMs);
+  const material = [...peerUrls].sort().join("") + clusterId.toString(16) + String(nowMs);
   const id = first64Bits(material);
   return id === 0n ? 1n : id;
 }

@@ -8,7 +8,7 @@ import type { ApplyOutcome, StoreCommand, StoreReader } from "../store/types.ts"
 
 export type MemberState = "StateLeader" | "StateFollower" | "StateCandidate";
 
-/** A cluster member as `/v2/members` reports it; ids are 16-digit lower-case hex. */
+/** A cluster member as `/v2/members` reports it; ids are lower-case hex as etcd prints them. */
 export interface MemberInfo {
   readonly id: string;
   readonly name: string;
@@ -90,7 +90,7 @@ export class MembershipError extends Error {
   }
 }
 
-/** Runtime membership changes, as `/v2/members` makes them. Ids are 16-digit hex. */
+/** Runtime membership changes, as `/v2/members` makes them. Ids are hex. */
 export interface MembershipControl {
   /**
    * Adds a voting member that will join with these peer URLs. Resolves once the change is

@@ -165,7 +165,7 @@ test("members publish, a member is added and joins, bad requests fail, removals 
   expect(added.status).toBe(201);
   const addedBody = (await added.json()) as MemberBody;
   expect(addedBody).toMatchObject({ name: "", peerURLs: [peerUrl(joiner)], clientURLs: [] });
-  expect(addedBody.id).toMatch(/^[0-9a-f]{16}$/);
+  expect(addedBody.id).toMatch(/^[0-9a-f]{1,16}$/);
 
   const fourth = await startMember(joiner, [...founders, joiner], "existing");
   const all = [...servers, fourth];
@@ -246,4 +246,51 @@ test("a lone member grows into a pair", async () => {
   expect(await put(pair, "/together", "yes")).toBe(201);
   expect(await quorumValue(lone, "/together")).toBe("yes");
   await awaitMembers([lone, pair], [lone, pair]);
+}, 60_000);
+
+test("etcdctl member list, add, update and remove work against a cluster", async () => {
+  const etcdctlPath = Bun.which("etcdctl");
+  if (etcdctlPath === null) {
+    throw new Error("etcdctl is not installed: apt-get install -y etcd-client (.ci/run does)");
+  }
+  const founders = ["e1", "e2", "e3"].map(ports);
+  const servers = await Promise.all(founders.map((member) => startMember(member, founders)));
+  await leaderOf(servers);
+  await awaitMembers(servers, servers);
+  const endpoints = servers.map((server) => server.clientUrl).join(",");
+  const etcdctl = async (...args: string[]) => {
+    const child = Bun.spawn([etcdctlPath, "--endpoints", endpoints, ...args], {
+      env: { ...process.env, ETCDCTL_API: "2" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, out, err] = await Promise.all([
+      child.exited,
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ]);
+    return { code, out, err };
+  };
+
+  const listed = await etcdctl("member", "list");
+  expect(listed.code).toBe(0);
+  for (const server of servers) {
+    expect(listed.out).toContain(`name=${server.name} `);
+    expect(listed.out).toContain(`clientURLs=${server.clientUrl}`);
+  }
+  expect(listed.out.match(/isLeader=true/g)?.length).toBe(1);
+
+  const spare = ports("e4");
+  const added = await etcdctl("member", "add", "e4", peerUrl(spare));
+  expect(added.code).toBe(0);
+  expect(added.out).toContain('ETCD_INITIAL_CLUSTER_STATE="existing"');
+  const id = /with ID ([0-9a-f]+)/.exec(added.out)?.[1] ?? "";
+  expect(id).toMatch(/^[0-9a-f]+$/);
+  const moved = `http://127.0.0.1:${freePort()}`;
+  expect((await etcdctl("member", "update", id, moved)).code).toBe(0);
+  expect((await etcdctl("member", "list")).out).toContain(`${id}[unstarted]: peerURLs=${moved}`);
+  expect((await etcdctl("member", "remove", id)).code).toBe(0);
+  const after = await etcdctl("member", "list");
+  expect(after.out).not.toContain(id);
+  expect(after.out.trim().split("\n").length).toBe(3);
 }, 60_000);

@@ -35,7 +35,7 @@ describeMatrix("stats, members, version, health", (target) => {
       "sendAppendRequestCnt",
     ]);
     expect(reply.body).toMatchObject({ name: "n0", state: "StateLeader" });
-    expect(String(reply.body["id"])).toMatch(/^[0-9a-f]{16}$/);
+    expect(String(reply.body["id"])).toMatch(/^[0-9a-f]{1,16}$/);
     const leaderInfo = reply.body["leaderInfo"] as Record<string, unknown>;
     // Go's Duration.String: "1h2m3.5s" from a second up, "40ms", "1.5µs", "0s" below.
     const goDuration = /^((\d+h)?(\d+m)?\d+(\.\d+)?s|\d+(\.\d+)?(ms|µs|ns))$/;
@@ -45,7 +45,7 @@ describeMatrix("stats, members, version, health", (target) => {
 
   test("/v2/stats/leader on a single leader has no followers", async () => {
     const reply = await get(target(), "/v2/stats/leader");
-    expect(reply.text).toMatch(/^\{"leader":"[0-9a-f]{16}","followers":\{\}\}$/);
+    expect(reply.text).toMatch(/^\{"leader":"[0-9a-f]{1,16}","followers":\{\}\}$/);
   });
 
   test("/v2/members, /v2/members/leader and /v2/machines", async () => {
@@ -58,6 +58,10 @@ describeMatrix("stats, members, version, health", (target) => {
     expect(leader.body).toEqual(list[0] ?? {});
     expect((await get(target(), "/v2/members/")).body).toEqual(members.body);
     expect((await get(target(), "/v2/members/nobody")).status).toBe(404);
+    // The source document's /v2/leader: the leader's peer URL as text.
+    const leaderUrl = await get(target(), "/v2/leader");
+    expect(leaderUrl.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(leaderUrl.text).toBe((list[0]?.["peerURLs"] as string[])[0] ?? "none");
     const machines = await get(target(), "/v2/machines");
     expect(machines.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(machines.text).toBe((list[0]?.["clientURLs"] as string[]).join(", "));
@@ -90,6 +94,8 @@ describeMatrix(
       const leader = await get(target(), "/v2/members/leader");
       expect(leader.status).toBe(503);
       expect(leader.text).toBe('{"message":"During election"}');
+      const leaderUrl = await get(target(), "/v2/leader");
+      expect(leaderUrl.body).toMatchObject({ errorCode: 301, message: "During Leader Election" });
       const health = await get(target(), "/health");
       expect(health.status).toBe(503);
       expect(health.text).toBe('{"health":"false"}\n');
@@ -109,7 +115,7 @@ describeMatrix(
 
 describeMatrix("transport answers", (target) => {
   test("unknown and 3.4-dropped paths are 404 text/plain", async () => {
-    for (const path of ["/v2/stats", "/v2/stats/", "/v2/leader", "/v2/peers", "/v1/keys/a",
+    for (const path of ["/v2/stats", "/v2/stats/", "/v2/peers", "/v1/keys/a",
       "/mod/v2/lock/x", "/v2/admin/machines", "/nothing"]) {
       const reply = await get(target(), path);
       expect(reply.status).toBe(404);

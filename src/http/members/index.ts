@@ -2,13 +2,17 @@
  * @module
  * The `/v2/members`, `/v2/members/leader` and `/v2/machines` routes, and runtime membership:
  * POST `/v2/members` adds a member, DELETE `/v2/members/<id>` removes one, PUT
- * `/v2/members/<id>` replaces its peer URLs, with etcd 3.4's statuses and messages.
+ * `/v2/members/<id>` replaces its peer URLs, with etcd 3.4's statuses and messages. Also the
+ * source document's `/v2/leader`.
  */
 import { Elysia } from "elysia";
 import type { HttpDeps } from "../deps.ts";
 import { decodePath, splitRequestUrl } from "../request-target.ts";
+import { ErrorCode, EtcdError } from "../../store/errors.ts";
 import {
   corsHeaders,
+  etcdErrorResponse,
+  getOnly,
   jsonResponse,
   methodNotAllowedResponse,
   plainTextError,
@@ -33,7 +37,8 @@ export function membersRoutes(deps: HttpDeps) {
   return new Elysia({ name: "cairn.members" })
     .all("/v2/members", members)
     .all("/v2/members/*", members)
-    .get("/v2/machines", ({ request }) => serveMachines(deps, request));
+    .get("/v2/machines", ({ request }) => serveMachines(deps, request))
+    .get("/v2/leader", ({ request }) => getOnly(request, () => serveLeaderUrl(deps)));
 }
 
 // --- internal ---
@@ -86,6 +91,24 @@ function serveGet(deps: HttpDeps, rest: string, headers: Record<string, string>)
 function withHeaders(response: Response, headers: Record<string, string>): Response {
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   return response;
+}
+
+/**
+ * The source document's `/v2/leader` (dropped by etcd 3): the leader's peer URL as plain text, or
+ * error 301 while there is none.
+ */
+function serveLeaderUrl(deps: HttpDeps): Response {
+  const status = deps.node.status();
+  const leader = deps.node.members().find((member) => member.id === status.leaderId);
+  const url = leader?.peerURLs[0];
+  if (url === undefined) {
+    const error = new EtcdError(ErrorCode.leaderElect, "During Leader Election", 0);
+    return etcdErrorResponse(error, status.clusterId);
+  }
+  return new Response(url, {
+    status: 200,
+    headers: { ...corsHeaders, "Content-Type": "text/plain; charset=utf-8" },
+  });
 }
 
 function serveMachines(deps: HttpDeps, request: Request): Response {

@@ -5,7 +5,7 @@
 import { t } from "elysia";
 import type { Static } from "@sinclair/typebox";
 
-/** One member; ids are 16-digit lower-case hex. */
+/** One member; ids are lower-case hex, not zero-padded (as etcd). */
 export const memberSchema = t.Object({
   id: t.String(),
   name: t.String(),

@@ -180,7 +180,7 @@ describe("Node", () => {
     // The founder's add-voter entry, the election no-op and the write.
     expect(status.raftIndex).toBe(3);
     expect(status.state).toBe("StateLeader");
-    expect(status.memberId).toBe("0000000000000007");
+    expect(status.memberId).toBe("7");
   });
 
   test("the leader expires keys through the log once their deadline passes", async () => {
