@@ -10,6 +10,7 @@
 
 import { assert } from "../lib/assert.ts";
 import type { Logger } from "../lib/log.ts";
+import { formatMemberId } from "../lib/member-id.ts";
 import type { ConfChange } from "./conf-change.ts";
 import { applyToConfState, decodeConfChange, validateConfChange } from "./conf-change.ts";
 import type { RaftConfig, ResolvedRaftConfig } from "./config.ts";
@@ -79,7 +80,7 @@ export class Raft {
   constructor(config: RaftConfig, storage: RaftStorage, initial: RaftInitial) {
     this.config = resolveConfig(config);
     this.id = this.config.id;
-    this.#logger = this.config.logger.child({ member: this.id.toString() });
+    this.#logger = this.config.logger.child({ member: formatMemberId(this.id) });
     this.log = new RaftLog(storage);
     const { hardState, confState } = storage.initialState();
     this.#restoreConf(initial.confState ?? confState);
@@ -101,7 +102,7 @@ export class Raft {
     this.#reset(term);
     this.lead = lead;
     this.role = "follower";
-    this.#logger.debug("raft.follower", { term, lead: lead.toString() });
+    this.#logger.debug("raft.follower", { term, lead: formatMemberId(lead) });
   }
 
   becomePreCandidate(): void {
@@ -344,7 +345,7 @@ export class Raft {
         this.lead !== noMember &&
         this.electionElapsed < this.config.electionTicks;
       if (inLease && !message.force) {
-        this.#logger.debug("raft.vote.ignored-in-lease", { from: message.from.toString() });
+        this.#logger.debug("raft.vote.ignored-in-lease", { from: formatMemberId(message.from) });
         return false;
       }
     }
@@ -394,7 +395,7 @@ export class Raft {
         this.#handleFromLeader(message);
         return;
       case "MsgTimeoutNow":
-        this.#logger.info("raft.transfer.timeout-now", { from: message.from.toString() });
+        this.#logger.info("raft.transfer.timeout-now", { from: formatMemberId(message.from) });
         this.hup(true);
         return;
       case "MsgReadIndexResp":
@@ -528,7 +529,7 @@ export class Raft {
       case "MsgApp":
       case "MsgHeartbeat":
       case "MsgSnap":
-        this.#logger.error("raft.leader.same-term-leader", { from: message.from.toString() });
+        this.#logger.error("raft.leader.same-term-leader", { from: formatMemberId(message.from) });
         return;
       default:
         return;
@@ -711,14 +712,14 @@ export class Raft {
     const { voters, learners } = snapshot.metadata.confState;
     if (!voters.includes(to) && !learners.includes(to)) {
       // It predates `to` joining and would be refused; wait for a newer snapshot.
-      this.#logger.warn("raft.snapshot.too-old", { to: to.toString() });
+      this.#logger.warn("raft.snapshot.too-old", { to: formatMemberId(to) });
       return false;
     }
     const index = snapshot.metadata.index;
     assert(index >= this.log.firstIndex() - 1, "The snapshot does not cover the compacted log");
     this.#send({ type: "MsgSnap", from: this.id, to, term: this.term, snapshot });
     progress.becomeSnapshot(index);
-    this.#logger.info("raft.snapshot.sent", { to: to.toString(), index });
+    this.#logger.info("raft.snapshot.sent", { to: formatMemberId(to), index });
     return true;
   }
 
@@ -796,7 +797,7 @@ export class Raft {
     // A transfer must finish within one election timeout, counted from now.
     this.electionElapsed = 0;
     this.leadTransferee = transferee;
-    this.#logger.info("raft.transfer.start", { to: transferee.toString() });
+    this.#logger.info("raft.transfer.start", { to: formatMemberId(transferee) });
     if (progress.match === this.log.lastIndex()) {
       this.#send({ type: "MsgTimeoutNow", from: this.id, to: transferee, term: this.term });
     } else {
