@@ -53,7 +53,7 @@ function append(receiver: Receiver, fields: Record<string, unknown>): unknown {
   };
 }
 
-function snap(receiver: Receiver, metadata: Record<string, unknown>, data: unknown = null): unknown {
+function snap(receiver: Receiver, metadata: Record<string, unknown>, data?: unknown): unknown {
   const confState = { voters: [1n, 2n, 3n], learners: [] };
   return {
     type: "MsgSnap",
