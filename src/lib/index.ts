@@ -4,6 +4,7 @@
  */
 export { AssertionError, assert, unreachable } from "./assert.ts";
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export { formatMemberId, memberIdMax } from "./member-id.ts";
 export { type Prng, createPrng } from "./prng.ts";
 export {
   type JsonLoggerOptions,

@@ -34,14 +34,24 @@ export function encodeConfChange(change: ConfChange): Uint8Array {
 
 /** Decodes an entry's data; throws an AssertionError on bytes Raft itself never wrote. */
 export function decodeConfChange(data: Uint8Array): ConfChange {
-  assert(data.byteLength >= headerBytes, `Conf change of ${data.byteLength} bytes is truncated`);
+  const change = parseConfChange(data);
+  assert(change !== null, `Conf change of ${data.byteLength} bytes is malformed`);
+  return change;
+}
+
+/**
+ * Decodes an entry's data, or returns null if it is not a conf change Raft could have written.
+ * For peer input (see validate-message.ts): a bad entry must be refused, not crash the member.
+ */
+export function parseConfChange(data: Uint8Array): ConfChange | null {
+  if (data.byteLength < headerBytes) return null;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const code = view.getUint8(0);
   const types = ["addVoter", "addLearner", "removeNode"] as const;
   const type = types[code - 1] ?? null;
-  assert(type !== null, `Unknown conf change type ${code}`);
+  if (type === null) return null;
   const nodeId = view.getBigUint64(1, false);
-  assert(nodeId > 0n, "Conf change names member 0");
+  if (nodeId === 0n) return null;
   return { type, nodeId, context: data.slice(headerBytes) };
 }
 

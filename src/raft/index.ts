@@ -65,6 +65,9 @@
  *   else to that peer until told (or until the peer acknowledges an append).
  * - **Snapshots for joiners**: the leader only sends a snapshot whose ConfState includes the
  *   target (an older one would be refused); take a new snapshot after membership changes.
+ * - **Peer messages are untrusted.** `step` refuses (logs a warning, counts in
+ *   `refusedMessageCount`, changes nothing) any message no correct peer can send, so a buggy
+ *   or hostile peer never trips an assertion; see `validate-message.ts`.
  * - Assertion failures (`AssertionError`) mean the node's state can no longer be trusted: stop
  *   the process. Expected refusals are return values (`{dropped: reason}`).
  */

@@ -78,6 +78,8 @@ export class RaftLog {
   ): number | null {
     if (!this.matchTerm(prevIndex, prevTerm)) return null;
     const lastNewIndex = prevIndex + entries.length;
+    // validate-message.ts guarantees entries numbered from prevIndex + 1, and the caller only
+    // appends at or above the commit index, so a conflict lies above it.
     const conflictIndex = this.findConflict(entries);
     if (conflictIndex !== 0) {
       assert(

@@ -10,6 +10,7 @@
 
 import { assert } from "../lib/assert.ts";
 import type { Logger } from "../lib/log.ts";
+import { formatMemberId } from "../lib/member-id.ts";
 import type { ConfChange } from "./conf-change.ts";
 import { applyToConfState, decodeConfChange, validateConfChange } from "./conf-change.ts";
 import type { RaftConfig, ResolvedRaftConfig } from "./config.ts";
@@ -79,7 +80,7 @@ export class Raft {
   constructor(config: RaftConfig, storage: RaftStorage, initial: RaftInitial) {
     this.config = resolveConfig(config);
     this.id = this.config.id;
-    this.#logger = this.config.logger.child({ member: this.id.toString() });
+    this.#logger = this.config.logger.child({ member: formatMemberId(this.id) });
     this.log = new RaftLog(storage);
     const { hardState, confState } = storage.initialState();
     this.#restoreConf(initial.confState ?? confState);
@@ -101,7 +102,7 @@ export class Raft {
     this.#reset(term);
     this.lead = lead;
     this.role = "follower";
-    this.#logger.debug("raft.follower", { term, lead: lead.toString() });
+    this.#logger.debug("raft.follower", { term, lead: formatMemberId(lead) });
   }
 
   becomePreCandidate(): void {
@@ -314,16 +315,14 @@ export class Raft {
   // --- the single entry point for messages ---
 
   step(message: Message): void {
+    // Peer messages were checked by RawNode.step (validate-message.ts); what reaches this point
+    // is either checked peer input or our own (local requests, released responses).
     assert(message.to === this.id, `Message for ${message.to} delivered to ${this.id}`);
-    if (message.term === 0) {
-      if (!isForwardedRequest(message)) {
-        // Only forwarded requests travel without a term; anything else is malformed.
-        this.#logger.warn("raft.message.no-term", { type: message.type });
-        return;
-      }
-    } else if (message.term > this.term) {
+    assert(message.term !== 0 || isForwardedRequest(message), `${message.type} without a term`);
+    // A forwarded request (term 0) is handled at whatever term we are in.
+    if (message.term > this.term) {
       if (!this.#stepHigherTerm(message)) return;
-    } else if (message.term < this.term) {
+    } else if (message.term < this.term && message.term !== 0) {
       this.#stepLowerTerm(message);
       return;
     }
@@ -344,7 +343,7 @@ export class Raft {
         this.lead !== noMember &&
         this.electionElapsed < this.config.electionTicks;
       if (inLease && !message.force) {
-        this.#logger.debug("raft.vote.ignored-in-lease", { from: message.from.toString() });
+        this.#logger.debug("raft.vote.ignored-in-lease", { from: formatMemberId(message.from) });
         return false;
       }
     }
@@ -394,7 +393,7 @@ export class Raft {
         this.#handleFromLeader(message);
         return;
       case "MsgTimeoutNow":
-        this.#logger.info("raft.transfer.timeout-now", { from: message.from.toString() });
+        this.#logger.info("raft.transfer.timeout-now", { from: formatMemberId(message.from) });
         this.hup(true);
         return;
       case "MsgReadIndexResp":
@@ -467,7 +466,8 @@ export class Raft {
 
   #handleHeartbeat(message: MsgHeartbeat): void {
     assert(this.lead === message.from, "Heartbeats are accepted only from the known leader");
-    // The leader clamps the commit to our match, so we hold every entry it names.
+    // The leader clamps the commit to our match, so we hold every entry it names (a heartbeat
+    // that names more is refused by validate-message.ts, not asserted on in commitTo).
     this.log.commitTo(message.commit);
     const reply: MsgHeartbeatResp = {
       type: "MsgHeartbeatResp",
@@ -528,7 +528,7 @@ export class Raft {
       case "MsgApp":
       case "MsgHeartbeat":
       case "MsgSnap":
-        this.#logger.error("raft.leader.same-term-leader", { from: message.from.toString() });
+        this.#logger.error("raft.leader.same-term-leader", { from: formatMemberId(message.from) });
         return;
       default:
         return;
@@ -538,6 +538,7 @@ export class Raft {
   /** Appends and replicates a proposal; the reason if it is refused. */
   proposeAsLeader(entries: readonly ProposedEntry[]): RequestResult {
     assert(this.role === "leader", "Only a leader appends proposals");
+    // A forwarded MsgProp without entries is refused by validate-message.ts.
     assert(entries.length > 0, "A proposal needs at least one entry");
     if (!this.progress.has(this.id)) return dropped("not a member");
     if (this.leadTransferee !== noMember) return dropped("transfer in progress");
@@ -559,6 +560,7 @@ export class Raft {
     // Ongaro's rule: a leader commits an entry of its term before changing membership, so
     // single-server changes made by leaders of different terms cannot form disjoint quorums.
     if (!this.committedEntryInCurrentTerm()) return dropped("no current-term commit");
+    // Forwarded conf changes that do not decode are refused by validate-message.ts.
     const change = decodeConfChange(entry.data);
     if (validateConfChange(this.confState(), change) !== null) {
       return dropped("invalid conf change");
@@ -610,6 +612,7 @@ export class Raft {
       // A probe acknowledged at the same index still proves the follower matches.
       if (!(progress.match === message.index && progress.state === "probe")) return;
     }
+    // validate-message.ts refuses a same-term acknowledgement beyond our last index.
     assert(progress.match <= this.log.lastIndex(), `Peer acknowledged beyond our log`);
     if (progress.state === "probe") {
       progress.becomeReplicate();
@@ -711,14 +714,14 @@ export class Raft {
     const { voters, learners } = snapshot.metadata.confState;
     if (!voters.includes(to) && !learners.includes(to)) {
       // It predates `to` joining and would be refused; wait for a newer snapshot.
-      this.#logger.warn("raft.snapshot.too-old", { to: to.toString() });
+      this.#logger.warn("raft.snapshot.too-old", { to: formatMemberId(to) });
       return false;
     }
     const index = snapshot.metadata.index;
     assert(index >= this.log.firstIndex() - 1, "The snapshot does not cover the compacted log");
     this.#send({ type: "MsgSnap", from: this.id, to, term: this.term, snapshot });
     progress.becomeSnapshot(index);
-    this.#logger.info("raft.snapshot.sent", { to: to.toString(), index });
+    this.#logger.info("raft.snapshot.sent", { to: formatMemberId(to), index });
     return true;
   }
 
@@ -796,7 +799,7 @@ export class Raft {
     // A transfer must finish within one election timeout, counted from now.
     this.electionElapsed = 0;
     this.leadTransferee = transferee;
-    this.#logger.info("raft.transfer.start", { to: transferee.toString() });
+    this.#logger.info("raft.transfer.start", { to: formatMemberId(transferee) });
     if (progress.match === this.log.lastIndex()) {
       this.#send({ type: "MsgTimeoutNow", from: this.id, to: transferee, term: this.term });
     } else {
@@ -862,11 +865,13 @@ export class Raft {
       next.set(id, progress);
     }
     this.progress = next;
+    // A snapshot's ConfState from a peer was checked for duplicates by validate-message.ts.
     assert(this.progress.size === this.voters.size + this.learners.size, "Overlapping members");
   }
 
   // --- outgoing messages ---
 
+  // Replies go to a peer message's `from`, which validate-message.ts keeps nonzero and not us.
   #send(message: Message): void {
     assert(message.to !== this.id, `${message.type} addressed to the sender itself`);
     assert(message.to !== noMember, `${message.type} has no recipient`);

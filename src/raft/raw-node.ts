@@ -6,6 +6,8 @@
  */
 
 import { assert } from "../lib/assert.ts";
+import type { Logger } from "../lib/log.ts";
+import { formatMemberId, memberIdMax } from "../lib/member-id.ts";
 import type { ConfChange } from "./conf-change.ts";
 import { encodeConfChange } from "./conf-change.ts";
 import type { RaftConfig } from "./config.ts";
@@ -23,6 +25,8 @@ import { Raft } from "./raft.ts";
 import type { RaftStorage } from "./storage.ts";
 import type { ConfState, Entry, HardState, MemberId, Snapshot } from "./types.ts";
 import { EntryType } from "./types.ts";
+import type { ReceiverView } from "./validate-message.ts";
+import { messageRefusal } from "./validate-message.ts";
 
 /** A peer's replication state as the leader sees it. */
 export interface PeerStatus {
@@ -72,9 +76,12 @@ export class RawNode {
   #softState: SoftState;
   #hardState: HardState;
   #inProgress: ReadyInProgress | null = null;
+  readonly #logger: Logger;
+  #refusedMessageCount = 0;
 
   constructor(config: RaftConfig, storage: RaftStorage, initial: RaftInitial = {}) {
     this.#raft = new Raft(config, storage, initial);
+    this.#logger = this.#raft.config.logger.child({ member: formatMemberId(this.#raft.id) });
     this.#softState = this.#currentSoftState();
     this.#hardState = this.#currentHardState();
     const stored = storage.initialState().hardState;
@@ -87,9 +94,31 @@ export class RawNode {
     this.#raft.tick();
   }
 
-  /** Delivers a message from a peer. Messages for other members are a caller bug. */
+  /**
+   * Delivers a message from a peer. A message no correct peer can send (see
+   * validate-message.ts) is dropped with a warning and counted: a peer's mistake must cost
+   * that message, never trip the core's assertions.
+   */
   step(message: Message): void {
-    this.#raft.step(message);
+    const raft = this.#raft;
+    const receiver: ReceiverView = {
+      id: raft.id,
+      term: raft.term,
+      role: raft.role,
+      lead: raft.lead,
+      lastIndex: raft.log.lastIndex(),
+    };
+    const refusal = messageRefusal(message, receiver);
+    if (refusal !== null) {
+      this.#refuse(message, refusal);
+      return;
+    }
+    raft.step(message);
+  }
+
+  /** How many peer messages `step` refused since this node started. */
+  get refusedMessageCount(): number {
+    return this.#refusedMessageCount;
   }
 
   /** Starts an election now (as a timeout would), honouring PreVote. */
@@ -274,6 +303,16 @@ export class RawNode {
     return this.#raft;
   }
 
+  #refuse(message: Message, reason: string): void {
+    this.#refusedMessageCount++;
+    const count = this.#refusedMessageCount;
+    // A peer sending garbage in a loop must not flood the log: every refusal is counted, but
+    // only the first ones and then a sample are written.
+    if (count > refusalWarningsMax && count % refusalWarningEvery !== 0) return;
+    const { from, type } = describeSender(message);
+    this.#logger.warn("raft.message.refused", { from, type, reason, refusedCount: count });
+  }
+
   #propose(entry: ProposedEntry): RequestResult {
     const raft = this.#raft;
     if (raft.role === "leader") return raft.proposeAsLeader([entry]);
@@ -294,6 +333,18 @@ export class RawNode {
 }
 
 // --- internal ---
+
+/** Refusals written to the log before sampling starts, and the sampling interval after. */
+const refusalWarningsMax = 100;
+const refusalWarningEvery = 1000;
+
+/** Who sent a refused message and what it claims to be, printable whatever its shape. */
+function describeSender(message: Message): { from: string; type: string } {
+  if (typeof message !== "object" || message === null) return { from: "?", type: "?" };
+  const from: unknown = message.from;
+  const valid = typeof from === "bigint" && from >= 0n && from <= memberIdMax;
+  return { from: valid ? formatMemberId(from) : String(from), type: String(message.type) };
+}
 
 function softStateEqual(left: SoftState, right: SoftState): boolean {
   return left.leader === right.leader && left.role === right.role;

@@ -4,6 +4,7 @@
  * cluster token; the cluster id hashes the sorted member ids. Stable across restarts.
  */
 import { assert } from "../lib/assert.ts";
+import { formatMemberId } from "../lib/member-id.ts";
 import type { MemberId } from "../raft/types.ts";
 
 /** The id of a member from its advertised peer URLs and the cluster token. */
@@ -25,11 +26,8 @@ export function computeClusterId(memberIds: readonly MemberId[]): MemberId {
   return id === 0n ? 1n : id;
 }
 
-/** A member id as etcd prints it (Go's `types.ID.String`): lower-case hex, not zero-padded. */
-export function formatMemberId(memberId: MemberId): string {
-  assert(memberId >= 0n && memberId < 1n << 64n, "member ids are unsigned 64-bit values");
-  return memberId.toString(16);
-}
+// The formatter lives in src/lib so that the Raft core prints ids the same way.
+export { formatMemberId };
 
 // --- internal ---
 

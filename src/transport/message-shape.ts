@@ -1,7 +1,9 @@
 /**
  * @module
  * Checks that a decoded msgpack value is a well-formed Raft `Message` and rebuilds it with only
- * the known fields, so a damaged or foreign payload never reaches the Raft core.
+ * the known fields, so a damaged or foreign payload never reaches the Raft core. Whether a
+ * well-formed message is possible (contiguous entries, terms, commit indexes, membership) is
+ * the core's own check at `RawNode.step` (`src/raft/validate-message.ts`).
  */
 import {
   expectArray,

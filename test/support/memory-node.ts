@@ -106,7 +106,8 @@ export class MemoryNode implements KeyValueNode {
   removeMember(id: string): Promise<void> {
     const memberId = parseMemberId(id);
     const refusal = memberId === null ? "idNotFound" : this.#members.remove(memberId);
-    if (refusal !== null) return Promise.reject(refusalError(refusal, id));
+    const shown = memberId === null ? id : formatMemberId(memberId);
+    if (refusal !== null) return Promise.reject(refusalError(refusal, shown));
     return Promise.resolve();
   }
 
@@ -115,7 +116,8 @@ export class MemoryNode implements KeyValueNode {
     const refusal = memberId === null
       ? "idNotFound"
       : this.#members.updatePeerURLs(memberId, peerURLs);
-    if (refusal !== null) return Promise.reject(refusalError(refusal, id));
+    const shown = memberId === null ? id : formatMemberId(memberId);
+    if (refusal !== null) return Promise.reject(refusalError(refusal, shown));
     return Promise.resolve();
   }
 
