@@ -1,7 +1,8 @@
 /**
  * @module
- * How member ids are printed everywhere (logs, stats, errors): lower-case hex without padding,
- * as etcd's `types.ID.String` prints them. Here rather than in `src/server` so that the pure Raft core can use it too.
+ * How member ids are printed everywhere (logs, stats, errors): lower-case hex without
+ * padding, as etcd's `types.ID.String` prints them. Here rather than in `src/server` so that
+ * the pure Raft core can use it too.
  */
 import { assert } from "./assert.ts";
 

@@ -127,6 +127,7 @@ async function startOnDataDir(
     meta,
     sink: () => sinkOf(holder.node),
     clusterInfo: () => ({ clusterId: meta.clusterId, members: members.list() }),
+    clusterClockMs: () => holder.node?.clusterNowMs() ?? dependencies.clock.wallMs(),
     dependencies,
     onFatal: dependencies.onFatal,
   });
@@ -141,6 +142,7 @@ async function startOnDataDir(
     onMembersChanged: (view) => links.update(view.members, view.removed),
     ...(dependencies.onRemoved === undefined ? {} : { onRemoved: dependencies.onRemoved }),
     isPeerConnected: (id) => links.isConnected(id),
+    peerClockOffsetMs: (id) => links.peerClockOffsetMs(id),
     raft,
     raftStorage,
     send: (messages) => links.send(messages),

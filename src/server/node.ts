@@ -27,6 +27,7 @@ import {
 import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { ApplyOutcome, StoreCommand } from "../store/types.ts";
 import type { PeerMeta } from "../storage/index.ts";
+import { ClusterClock } from "./cluster-clock.ts";
 import { computeAddedMemberId, formatMemberId, parseMemberId } from "./identity.ts";
 import {
   type ConfChangeContext,
@@ -47,6 +48,7 @@ import {
   type ReplicatedCommand,
   decodeProposal,
   encodeProposal,
+  tryDecodeProposal,
 } from "./proposal.ts";
 import { PendingReads } from "./pending-reads.ts";
 import { ReadBarriers } from "./read-barriers.ts";
@@ -87,6 +89,11 @@ export interface NodeOptions {
   readonly onMembersChanged?: (members: MemberRegistrySnapshot) => void;
   /** Told once when this member's own removal is applied: it must stop for good. */
   readonly onRemoved?: () => void;
+  /**
+   * How far a peer's cluster clock was ahead of our wall clock at its latest ping (negative:
+   * behind), for a new leader to start no later than the leader before it.
+   */
+  readonly peerClockOffsetMs?: (peer: MemberId) => number | undefined;
   /** Whether the peer `id` is connected now (`--strict-reconfig-check`, as etcd does). */
   readonly isPeerConnected?: (id: MemberId) => boolean;
   /** The Raft core; `raftStorage` must hold everything it was given as durable. */
@@ -148,6 +155,7 @@ export class Node implements KeyValueNode {
   #publishProposedAtMs: number | null = null;
   #removed = false;
   #knownLeader: MemberId = 0n;
+  readonly #clusterClock: ClusterClock;
   #wakeLoop: (() => void) | null = null;
   #ticker: ReturnType<typeof setInterval> | null = null;
   #loop: Promise<void> | null = null;
@@ -174,6 +182,7 @@ export class Node implements KeyValueNode {
       timeoutMs: options.requestTimeoutMs,
     });
     this.#members = options.members;
+    this.#clusterClock = new ClusterClock(options.identity.memberId);
   }
 
   /** Starts the loop and the ticker. */
@@ -226,8 +235,19 @@ export class Node implements KeyValueNode {
   /** A message from a peer, as the transport decoded it. */
   step(message: Message): void {
     if (this.#stopping) return;
-    this.#raft.step(message);
+    if (message.type === "MsgProp" && this.#raft.basicStatus().role === "leader") {
+      const restamped = this.#restamped(message);
+      if (restamped === null) return;
+      this.#raft.step(restamped);
+    } else {
+      this.#raft.step(message);
+    }
     this.#wake();
+  }
+
+  /** The cluster's time as this member would stamp it into a command (see `ClusterClock`). */
+  clusterNowMs(): number {
+    return this.#clusterClock.nowMs(this.clock.wallMs());
   }
 
   /** The transport dropped a message to `peer`: Raft probes it again instead of pipelining. */
@@ -364,7 +384,7 @@ export class Node implements KeyValueNode {
     const data = encodeProposal(this.#options.codec, {
       proposer: this.#options.identity.memberId,
       requestId,
-      nowMs: this.clock.wallMs(),
+      nowMs: this.#stampMs(),
       command,
     });
     const result = this.#raft.propose(data);
@@ -419,6 +439,39 @@ export class Node implements KeyValueNode {
     const isConnected = this.#options.isPeerConnected ?? (() => false);
     const started = voters.filter((id) => id === self || isConnected(id)).length;
     return started >= Math.floor(voters.length / 2) + 1;
+  }
+
+  /**
+   * The time for a command entering the log here: the cluster clock on a leader. A follower's
+   * stamp is provisional: the leader restamps what it forwards.
+   */
+  #stampMs(): number {
+    if (this.#raft.basicStatus().role !== "leader") return this.clock.wallMs();
+    return this.#clusterClock.stamp(this.clock.wallMs());
+  }
+
+  /**
+   * A follower's forwarded proposals with this leader's time in place of the follower's, so
+   * that only leaders' clocks enter the log. A proposal that does not decode is dropped here,
+   * before it could reach the log (the follower's client times out).
+   */
+  #restamped(message: Extract<Message, { type: "MsgProp" }>): Message | null {
+    const { codec, logger } = this.#options;
+    const entries: Entry[] = [];
+    for (const entry of message.entries) {
+      if (entry.type !== EntryType.normal || entry.data.byteLength === 0) {
+        entries.push(entry);
+        continue;
+      }
+      const proposal = tryDecodeProposal(codec, entry.data);
+      if (proposal === null) {
+        logger.warn("malformed forwarded proposal dropped", { from: formatMemberId(message.from) });
+        return null;
+      }
+      const data = encodeProposal(codec, { ...proposal, nowMs: this.#stampMs() });
+      entries.push({ ...entry, data });
+    }
+    return { ...message, entries };
   }
 
   async #run(): Promise<void> {
@@ -607,12 +660,21 @@ export class Node implements KeyValueNode {
   #noteSoftState(leader: MemberId): void {
     if (leader !== 0n && leader !== this.#knownLeader) {
       this.#leaderStartTimeMs = this.clock.wallMs();
+      const offsetOf = this.#options.peerClockOffsetMs ?? (() => undefined);
+      const held = this.#clusterClock.leaderChanged(leader, offsetOf);
+      if (held !== null && held.offsetMs < 0) {
+        this.#options.logger.info("cluster clock held back to the previous leader's", {
+          offsetMs: held.offsetMs,
+          previous: formatMemberId(held.previous),
+        });
+      }
     }
     this.#knownLeader = leader;
   }
 
   #applyProposal(entry: Entry): void {
     const proposal = decodeProposal(this.#options.codec, entry.data);
+    this.#clusterClock.observe(proposal.nowMs);
     const { command } = proposal;
     if (command.op === "publishMember" || command.op === "updateMemberPeers") {
       this.#applyMemberCommand(proposal, command, entry.index);
@@ -707,7 +769,7 @@ export class Node implements KeyValueNode {
     if (nowMs - this.#expiryCheckedAtMs < this.#options.expiryIntervalMs) return;
     this.#expiryCheckedAtMs = nowMs;
     const nextExpirationMs = this.store.nextExpirationMs();
-    if (nextExpirationMs === null || nextExpirationMs > this.clock.wallMs()) return;
+    if (nextExpirationMs === null || nextExpirationMs > this.clusterNowMs()) return;
     const inFlight = this.#expiryProposedAtMs;
     if (inFlight !== null && nowMs - inFlight < this.#options.requestTimeoutMs) return;
     const requestId = this.#pending.nextRequestId();

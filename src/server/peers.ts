@@ -36,6 +36,8 @@ export interface PeerLinksOptions {
   readonly sink: () => PeerSink;
   /** The member list a joining member's cluster query gets. */
   readonly clusterInfo: () => ClusterInfo;
+  /** This member's cluster clock, told to peers in pings. */
+  readonly clusterClockMs: () => number;
   readonly dependencies: PeerDependencies;
   /** Told when the transport cannot listen (the member cannot work without it). */
   readonly onFatal: (error: unknown) => void;
@@ -87,6 +89,11 @@ export class PeerLinks {
     for (const message of messages) sink.reportUnreachable(message.to);
   }
 
+  /** See `TcpTransport.peerClockOffsetMs`. */
+  peerClockOffsetMs(id: MemberId): number | undefined {
+    return this.#transport?.peerClockOffsetMs(id);
+  }
+
   isConnected(id: MemberId): boolean {
     return this.#transport?.stats().peers.some((peer) => peer.id === id && peer.connected) ?? false;
   }
@@ -109,7 +116,8 @@ export class PeerLinks {
 
   #ensureTransport(): TcpTransport {
     if (this.#transport !== null) return this.#transport;
-    const { config, meta, sink, clusterInfo, dependencies, onFatal } = this.#options;
+    const { config, meta, sink, clusterInfo, clusterClockMs, dependencies, onFatal } =
+      this.#options;
     const listenUrl = config.listenPeerUrls[0];
     if (listenUrl === undefined) throw new Error("Cannot reach peers: no --listen-peer-urls");
     const transport = new TcpTransport({
@@ -126,6 +134,7 @@ export class PeerLinks {
       onSnapshotStatus: (peer, ok) => sink().reportSnapshot(peer, ok),
       onRemovedFromCluster: () => sink().removedFromCluster(),
       clusterInfo,
+      clusterClockMs,
     });
     this.#transport = transport;
     this.#started = transport.start();

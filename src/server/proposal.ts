@@ -35,16 +35,27 @@ export function encodeProposal(codec: MsgpackCodec, proposal: Proposal): Uint8Ar
  * peer's checked frame, so a malformed one is a programmer error, not an operating one.
  */
 export function decodeProposal(codec: MsgpackCodec, data: Uint8Array): Proposal {
-  const decoded = codec.unpack(data);
-  assert(Array.isArray(decoded) && decoded.length === 5, "a proposal is a 5-tuple");
+  const proposal = tryDecodeProposal(codec, data);
+  assert(proposal !== null, "a log entry holds a well-formed proposal");
+  return proposal;
+}
+
+/**
+ * Decodes a proposal a peer forwarded, before it enters the log.
+ * @returns null when the bytes are not a well-formed proposal.
+ */
+export function tryDecodeProposal(codec: MsgpackCodec, data: Uint8Array): Proposal | null {
+  let decoded: unknown;
+  try {
+    decoded = codec.unpack(data);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 5) return null;
   const [version, proposer, requestId, nowMs, command] = decoded as unknown[];
-  assert(version === proposalFormatVersion, `unknown proposal format ${String(version)}`);
-  assert(typeof proposer === "bigint", "proposer must be a member id");
-  assert(typeof requestId === "number" && typeof nowMs === "number", "bad proposal numbers");
-  assert(
-    isStoreCommand(command) || isMemberCommand(command),
-    "proposal does not carry a store or member command",
-  );
+  if (version !== proposalFormatVersion || typeof proposer !== "bigint") return null;
+  if (typeof requestId !== "number" || typeof nowMs !== "number") return null;
+  if (!isStoreCommand(command) && !isMemberCommand(command)) return null;
   return { proposer, requestId, nowMs, command };
 }
 

@@ -47,6 +47,10 @@ export interface InboundContext {
   received(peerId: MemberId | undefined, bytes: number): void;
   /** The member list, for a joining member's cluster query. */
   clusterInfo(): ClusterInfo;
+  /** This member's cluster clock, sent in pongs. */
+  clusterClockMs(): number;
+  /** A peer's cluster clock as its ping stated it. */
+  peerClock(peerId: MemberId, clockMs: number): void;
 }
 
 /** The reading side of one peer connection. */
@@ -174,10 +178,14 @@ export class InboundConnection {
       case PeerFrameType.snapshotChunk:
         this.#addSnapshotChunk(peerId, frame);
         return;
-      case PeerFrameType.ping:
+      case PeerFrameType.ping: {
+        const ping = decodePing(codec, frame);
+        this.#context.peerClock(peerId, ping.clockMs);
         if (this.#pendingWrite !== undefined) return;
-        this.#write(encodePing(codec, PeerFrameType.pong, decodePing(codec, frame)));
+        const pong = { sequence: ping.sequence, clockMs: this.#context.clusterClockMs() };
+        this.#write(encodePing(codec, PeerFrameType.pong, pong));
         return;
+      }
       default:
         this.#fail(`unexpected frame type ${frame.type}`);
     }

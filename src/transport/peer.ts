@@ -35,6 +35,10 @@ export interface PeerEvents {
   unreachable(peerId: MemberId): void;
   /** A peer refused us because this member was removed from the cluster. */
   removedFromCluster(peerId: MemberId): void;
+  /** A peer's cluster clock as its pong stated it. */
+  peerClock(peerId: MemberId, clockMs: number): void;
+  /** This member's cluster clock, sent in pings. */
+  clusterClockMs(): number;
   snapshotStatus(peerId: MemberId, ok: boolean): void;
   sent(bytes: number, messages: number): void;
 }
@@ -359,7 +363,8 @@ export class OutboundPeer {
   #handleFrame(frame: Frame): void {
     const codec = this.#options.codec;
     if (frame.type === PeerFrameType.pong) {
-      const sequence = decodePing(codec, frame);
+      const { sequence, clockMs } = decodePing(codec, frame);
+      this.#options.events.peerClock(this.id, clockMs);
       const sentMs = this.#pings.get(sequence);
       if (sentMs === undefined) return;
       this.#pings.delete(sequence);
@@ -449,7 +454,8 @@ export class OutboundPeer {
       const sequence = ++this.#pingSequence;
       this.#pings.set(sequence, this.#options.clock.monotonicMs());
       if (this.#pings.size > pingsRemembered) this.#pings.delete(sequence - pingsRemembered);
-      const bytes = encodePing(this.#options.codec, PeerFrameType.ping, sequence);
+      const clockMs = this.#options.events.clusterClockMs();
+      const bytes = encodePing(this.#options.codec, PeerFrameType.ping, { sequence, clockMs });
       return { bytes, messages: 0, snapshotDone: false };
     }
     if (this.#queue.length > 0) return this.#coalesceMessages();

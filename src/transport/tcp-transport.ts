@@ -60,6 +60,11 @@ export interface TcpTransportOptions {
   readonly onMessage?: MessageHandler;
   readonly onUnreachable?: UnreachableHandler;
   readonly onSnapshotStatus?: SnapshotStatusHandler;
+  /**
+   * This member's cluster clock (the time it would stamp into proposals as leader), carried in
+   * pings and pongs (default: the wall clock).
+   */
+  readonly clusterClockMs?: () => number;
   /** Told when a peer refuses this member because it was removed from the cluster. */
   readonly onRemovedFromCluster?: () => void;
   /** The member list a joining member's cluster query gets (default: no members). */
@@ -84,6 +89,8 @@ export class TcpTransport implements Transport {
   readonly #inboundOpen = new Set<InboundConnection>();
   readonly #removed = new Set<MemberId>();
   readonly #receivedByPeer = new Map<MemberId, Counters>();
+  /** Each peer's cluster clock minus our wall clock, at its latest ping or pong. */
+  readonly #peerClockOffsets = new Map<MemberId, number>();
   readonly #sent: Counters = { messages: 0, bytes: 0 };
   readonly #received: Counters = { messages: 0, bytes: 0 };
   readonly #sendRate = new RateMeter();
@@ -261,6 +268,14 @@ export class TcpTransport implements Transport {
     peer.updateUrls(urls);
   }
 
+  /**
+   * How far `peer`'s cluster clock was ahead of our wall clock (negative: behind) at its latest
+   * ping or pong; undefined before the first. The transit time makes it an underestimate.
+   */
+  peerClockOffsetMs(peer: MemberId): number | undefined {
+    return this.#peerClockOffsets.get(peer);
+  }
+
   /** The counters now; per-peer entries for every known peer. */
   stats(): TransportStats {
     const peers: PeerStats[] = [...this.#peers.values()].map((peer) => {
@@ -295,6 +310,15 @@ export class TcpTransport implements Transport {
     this.#timers.clearTimeout(handle);
   }
 
+  #clusterClockMs(): number {
+    return this.#options.clusterClockMs?.() ?? this.#options.clock.wallMs();
+  }
+
+  #notePeerClock(peerId: MemberId, clockMs: number): void {
+    if (!this.#peers.has(peerId)) return;
+    this.#peerClockOffsets.set(peerId, clockMs - this.#options.clock.wallMs());
+  }
+
   #nowMs(): number {
     return this.#options.clock.monotonicMs();
   }
@@ -310,6 +334,8 @@ export class TcpTransport implements Transport {
   readonly #peerEvents: PeerEvents = {
     unreachable: (peerId) => this.#onUnreachable(peerId),
     removedFromCluster: () => this.#options.onRemovedFromCluster?.(),
+    peerClock: (peerId, clockMs) => this.#notePeerClock(peerId, clockMs),
+    clusterClockMs: () => this.#clusterClockMs(),
     snapshotStatus: (peerId, ok) => this.#onSnapshotStatus(peerId, ok),
     sent: (bytes, messages) => {
       this.#sent.bytes += bytes;
@@ -344,6 +370,8 @@ export class TcpTransport implements Transport {
       },
       clusterInfo: () =>
         options.clusterInfo?.() ?? { clusterId: options.clusterId, members: [] },
+      clusterClockMs: () => this.#clusterClockMs(),
+      peerClock: (peerId, clockMs) => this.#notePeerClock(peerId, clockMs),
       received: (peerId, bytes) => {
         this.#received.bytes += bytes;
         this.#receiveRate.record(this.#nowMs(), 0, bytes);

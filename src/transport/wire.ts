@@ -41,7 +41,7 @@ export const PeerFrameType = {
 } as const;
 
 /** The protocol version a handshake announces; a different version is refused. */
-export const peerProtocolVersion = 1;
+export const peerProtocolVersion = 2;
 
 /** The first frame on every connection, from the dialing member. */
 export interface Handshake {
@@ -174,24 +174,40 @@ export function encodeSnapshotChunk(chunk: Uint8Array, frameBytesMax: number): U
 }
 
 /**
- * Encodes a ping or pong carrying a sequence number.
+ * A ping or pong: a sequence number (a pong echoes its ping's) and the sender's cluster clock
+ * when it sent it, so each member knows how the leader's clock compares with its own.
+ */
+export interface Ping {
+  readonly sequence: number;
+  readonly clockMs: number;
+}
+
+/**
+ * Encodes a ping or pong.
  * @throws {AssertionError} when `type` is neither.
  */
 export function encodePing(
   codec: MsgpackCodec,
   type: typeof PeerFrameType.ping | typeof PeerFrameType.pong,
-  sequence: number,
+  ping: Ping,
 ): Uint8Array {
+  const { sequence, clockMs } = ping;
   assert(Number.isSafeInteger(sequence) && sequence >= 0, "ping sequence must be a count");
-  return encodeValueFrame(codec, { type, value: sequence }, 1024);
+  assert(Number.isFinite(clockMs), "a ping carries a finite clock");
+  return encodeValueFrame(codec, { type, value: [sequence, clockMs] }, 1024);
 }
 
 /**
  * Decodes a ping or pong.
  * @throws {CorruptionError} when it is malformed.
  */
-export function decodePing(codec: MsgpackCodec, frame: Frame): number {
-  return expectCount(unpackFrame(codec, frame, frame.type), "ping sequence");
+export function decodePing(codec: MsgpackCodec, frame: Frame): Ping {
+  const fields = expectTuple(unpackFrame(codec, frame, frame.type), 2, "ping");
+  const clockMs = fields[1];
+  if (typeof clockMs !== "number" || !Number.isFinite(clockMs)) {
+    throw new CorruptionError("Cannot decode ping: the clock is not a finite number", 0);
+  }
+  return { sequence: expectCount(fields[0], "ping sequence"), clockMs };
 }
 
 /** One member as a cluster query answers it. */

@@ -4,10 +4,11 @@ import { ManualClock } from "../../../src/lib/clock.ts";
 import { silentLogger } from "../../../src/lib/log.ts";
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../../../src/raft/types.ts";
 import { MemberRegistry } from "../../../src/server/member-registry.ts";
+import { encodeProposal } from "../../../src/server/proposal.ts";
 import { Node } from "../../../src/server/node.ts";
 import type { LogPersistence, SnapshotPersistence } from "../../../src/server/ports.ts";
 import { createPrng } from "../../../src/lib/prng.ts";
-import { MemoryStorage, RawNode, bootstrapLog } from "../../../src/raft/index.ts";
+import { EntryType, MemoryStorage, RawNode, bootstrapLog } from "../../../src/raft/index.ts";
 import { Store } from "../../../src/store/index.ts";
 import type { StoreCommand } from "../../../src/store/types.ts";
 
@@ -190,6 +191,27 @@ describe("Node", () => {
     await waitFor(() => store.stats().expireCount > 0);
     expect(store.stats().expireCount).toBe(1);
     expect(() => store.get("/t", { recursive: false, sorted: false })).toThrow("Key not found");
+  });
+
+  test("a forwarded proposal gets the leader's time; a malformed one is dropped", async () => {
+    const { node, store, clock } = await startNode();
+    const codec = createMsgpackCodec();
+    // A follower whose clock runs an hour ahead forwards a TTL write.
+    const data = encodeProposal(codec, {
+      proposer: 8n,
+      requestId: 1,
+      nowMs: clock.wallMs() + 3_600_000,
+      command: set("/ttl", "x", 10),
+    });
+    const entry = { term: 0, index: 0, type: EntryType.normal, data };
+    node.step({ type: "MsgProp", from: 8n, to: 7n, term: 0, entries: [entry] });
+    await waitFor(() => store.stats().setsSuccess === 1);
+    const stored = store.get("/ttl", { recursive: false, sorted: false }).node;
+    expect(stored.expirationMs).toBe(clock.wallMs() + 10_000);
+    const garbage = { ...entry, data: new Uint8Array([1, 2, 3]) };
+    node.step({ type: "MsgProp", from: 8n, to: 7n, term: 0, entries: [garbage] });
+    await node.propose(set("/after", "y"));
+    expect(store.stats().setsSuccess).toBe(2);
   });
 
   test("a read barrier resolves once everything committed before it is applied", async () => {

@@ -56,6 +56,7 @@ function connection(removed: ReadonlySet<MemberId> = new Set()) {
   const delivered: Message[] = [];
   const logs: { event: string; fields?: LogFields }[] = [];
   const accepted: MemberId[] = [];
+  const clocks: [MemberId, number][] = [];
   const inbound = new InboundConnection(socket, {
     codec,
     frameBytesMax,
@@ -65,12 +66,14 @@ function connection(removed: ReadonlySet<MemberId> = new Set()) {
     accepted: (_connection, peerId) => accepted.push(peerId),
     deliver: (_peerId, message) => delivered.push(message),
     received: () => {},
+    clusterClockMs: () => 5000,
+    peerClock: (peerId, clockMs) => clocks.push([peerId, clockMs]),
     clusterInfo: () => ({
       clusterId,
       members: [{ id: 1n, name: "n1", peerURLs: ["http://127.0.0.1:7001"], clientURLs: [] }],
     }),
   });
-  return { socket, delivered, logs, accepted, inbound };
+  return { socket, delivered, logs, accepted, inbound, clocks };
 }
 
 function handshake(overrides: Partial<Handshake> = {}): Uint8Array {
@@ -125,7 +128,7 @@ describe("InboundConnection handshake", () => {
   test("a wrong target, another version and a self-dial are refused", () => {
     const cases: [Partial<Handshake>, string][] = [
       [{ to: 3n }, "target member 3 is not this member 1"],
-      [{ version: 2 }, "protocol version 2"],
+      [{ version: peerProtocolVersion + 1 }, `protocol version ${peerProtocolVersion + 1}`],
       [{ from: 1n }, "own id"],
     ];
     for (const [overrides, reason] of cases) {
@@ -143,28 +146,30 @@ describe("InboundConnection handshake", () => {
     expect(delivered).toEqual([]);
   });
 
-  test("an accepted dialer's messages are delivered and its pings answered", () => {
-    const { socket, delivered, accepted, inbound } = connection();
+  test("an accepted dialer's messages are delivered and its pings answered, clocks swapped", () => {
+    const { socket, delivered, accepted, inbound, clocks } = connection();
     const messages = everyMessage(2n, 1n).filter((m) => m.type !== "MsgSnap");
     const frames = messages.map((m) => encodeMessage(codec, m, frameBytesMax));
-    const ping = encodePing(codec, PeerFrameType.ping, 7);
+    const ping = encodePing(codec, PeerFrameType.ping, { sequence: 7, clockMs: 1234.5 });
     inbound.receive(Buffer.concat([handshake(), ...frames, ping]));
     expect(accepted).toEqual([2n]);
     expect(delivered).toEqual(messages);
     expect(socket.ended).toBe(false);
     const [pong] = new FrameDecoder(frameBytesMax).push(Buffer.concat(socket.written)).frames;
     expect(pong?.type).toBe(PeerFrameType.pong);
-    if (pong !== undefined) expect(decodePing(codec, pong)).toBe(7);
+    if (pong !== undefined) expect(decodePing(codec, pong)).toEqual({ sequence: 7, clockMs: 5000 });
+    expect(clocks).toEqual([[2n, 1234.5]]);
   });
 
   test("a pong that meets backpressure is finished on drain", () => {
     const { socket, inbound } = connection();
     socket.acceptBytes = 5;
-    inbound.receive(Buffer.concat([handshake(), encodePing(codec, PeerFrameType.ping, 3)]));
+    const ping = encodePing(codec, PeerFrameType.ping, { sequence: 3, clockMs: 1 });
+    inbound.receive(Buffer.concat([handshake(), ping]));
     socket.acceptBytes = Infinity;
     inbound.drain();
     const frames = new FrameDecoder(frameBytesMax).push(Buffer.concat(socket.written)).frames;
-    expect(frames.map((frame) => decodePing(codec, frame))).toEqual([3]);
+    expect(frames.map((frame) => decodePing(codec, frame).sequence)).toEqual([3]);
   });
 });
 
