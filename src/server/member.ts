@@ -159,6 +159,7 @@ async function startOnDataDir(
     snapshotEntries: config.limits.snapshotEntries,
     tickIntervalMs: tickIntervalMs(config),
     expiryIntervalMs: config.expiryIntervalMs,
+    leaderLostAfterMs: config.electionTimeoutMs,
     onFatal: dependencies.onFatal,
   });
   holder.node = node;

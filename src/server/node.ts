@@ -118,6 +118,11 @@ export interface NodeOptions {
   readonly tickIntervalMs: number;
   /** How often the leader looks for keys whose TTL has passed. */
   readonly expiryIntervalMs: number;
+  /**
+   * How long a member of a multi-voter cluster may be without a leader before it ends its
+   * watches with an error (instead of letting them wait silently for events that cannot come).
+   */
+  readonly leaderLostAfterMs?: number;
   /** Called once if the loop hits an error it cannot survive (a failed fsync, say). */
   readonly onFatal: (error: unknown) => void;
 }
@@ -155,6 +160,9 @@ export class Node implements KeyValueNode {
   #publishProposedAtMs: number | null = null;
   #removed = false;
   #knownLeader: MemberId = 0n;
+  /** Monotonic ms since when this member has known no leader; null while it knows one. */
+  #leaderlessSinceMs: number | null = null;
+  #watchesEndedForThisGap = false;
   readonly #clusterClock: ClusterClock;
   #wakeLoop: (() => void) | null = null;
   #ticker: ReturnType<typeof setInterval> | null = null;
@@ -718,6 +726,7 @@ export class Node implements KeyValueNode {
     this.#memberChanges.expireOverdue(nowMs);
     this.#maybeProposeExpiry(nowMs);
     this.#maybePublish(nowMs);
+    this.#endWatchesIfLeaderLost(nowMs);
     if (this.#raft.hasReady()) this.#wake();
   }
 
@@ -741,6 +750,32 @@ export class Node implements KeyValueNode {
     if (voters.length === 1 && voters[0] === this.#options.identity.memberId) {
       this.#raft.campaign();
     }
+  }
+
+  /** True when this member is one of several voters and knows no leader now. */
+  get leaderLost(): boolean {
+    if (this.#raft.basicStatus().lead !== 0n) return false;
+    return this.#raft.status().confState.voters.length > 1;
+  }
+
+  /**
+   * A member cut off from its leader for longer than an election would take ends its watches
+   * with 301: the client learns that at once and can watch elsewhere from its last index.
+   */
+  #endWatchesIfLeaderLost(nowMs: number): void {
+    if (this.#raft.basicStatus().lead !== 0n) {
+      this.#leaderlessSinceMs = null;
+      this.#watchesEndedForThisGap = false;
+      return;
+    }
+    const afterMs = this.#options.leaderLostAfterMs;
+    if (afterMs === undefined || this.#watchesEndedForThisGap) return;
+    this.#leaderlessSinceMs ??= nowMs;
+    if (nowMs - this.#leaderlessSinceMs < afterMs || !this.leaderLost) return;
+    this.#watchesEndedForThisGap = true;
+    const reason = new EtcdError(ErrorCode.leaderElect, "member lost its leader", 0);
+    const ended = this.store.closeWatchers(reason);
+    if (ended > 0) this.#options.logger.warn("watches ended: no leader", { watches: ended });
   }
 
   /** Once it runs, a member announces its name and client URLs through the log, as etcd's do. */

@@ -5,6 +5,7 @@
  */
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../raft/types.ts";
 import type { StoreSnapshot } from "../store/index.ts";
+import type { EtcdError } from "../store/errors.ts";
 import type { ApplyOutcome, StoreCommand, StoreReader } from "../store/types.ts";
 
 /** The write-ahead log as the loop uses it. */
@@ -38,4 +39,6 @@ export interface ReplicatedStore extends StoreReader {
   toSnapshot(): StoreSnapshot;
   /** Replaces the whole state with a snapshot's (installed from the leader). */
   restore(snapshot: StoreSnapshot): void;
+  /** Ends every registered watch with `reason`; returns how many. */
+  closeWatchers(reason: EtcdError): number;
 }

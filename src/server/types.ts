@@ -66,6 +66,11 @@ export interface KeyValueNode extends MembershipControl {
    */
   readBarrier(): Promise<void>;
   status(): NodeStatus;
+  /**
+   * True when this member is one of several voters and knows no leader: new watches are refused
+   * with 301 (and open ones end after an election timeout) instead of waiting silently.
+   */
+  readonly leaderLost: boolean;
   members(): readonly MemberInfo[];
   /** Each peer's latency and message counts, keyed by member id (empty without peers). */
   followerStats(): Readonly<Record<string, FollowerStats>>;

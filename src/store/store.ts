@@ -254,6 +254,20 @@ export class Store implements StoreReader {
     this.#counters = { ...createCounters(), ...snapshot.counters };
   }
 
+  /**
+   * Ends every registered watch with `reason` (a member that lost its leader can no longer
+   * promise its watchers the events they wait for).
+   * @returns how many watches were ended.
+   */
+  closeWatchers(reason: EtcdError): number {
+    const entries = this.#hub.entries();
+    for (const entry of entries) {
+      entry.cancel();
+      entry.sink.closed(reason);
+    }
+    return entries.length;
+  }
+
   #replayWatchers(previousIndex: number): void {
     const oldest = this.#history.oldestIndex;
     for (const entry of this.#hub.entries()) {

@@ -162,3 +162,41 @@ test("three members elect one leader, serve writes anywhere and survive a leader
   expect((await put(successor, "/after-transfer", "ok")).status).toBe(201);
   await Promise.all(remaining.map((server) => server.stop()));
 }, 90_000);
+
+test("a member that loses its leader ends its watches and refuses new ones with 301", async () => {
+  const members: MemberPorts[] = ["w1", "w2", "w3"].map((name) => ({
+    name,
+    clientPort: freePort(),
+    peerPort: freePort(),
+  }));
+  const cluster = clusterFlag(members);
+  const servers = await Promise.all(members.map((member) => startMember(member, cluster)));
+  for (const server of servers) dirs.push(server.dataDir);
+  await leaderOf(servers);
+  const [watched, ...others] = servers as [ServerProcess, ...ServerProcess[]];
+  const longPoll = fetch(`${watched.clientUrl}/v2/keys/lost?wait=true`);
+  const stream = fetch(`${watched.clientUrl}/v2/keys/lost?wait=true&stream=true`);
+  await pollUntil(
+    async () => {
+      const stats = (await (await fetch(`${watched.clientUrl}/v2/stats/store`)).json()) as {
+        watchers: number;
+      };
+      return stats.watchers === 2;
+    },
+    5000,
+    "both watches to register",
+  );
+  // The other two go away: the watched member can no longer have a leader.
+  await Promise.all(others.map((server) => server.stop("SIGKILL")));
+  const startedMs = performance.now();
+  const [longPollText, streamText] = await Promise.all([
+    longPoll.then((response) => response.text()),
+    stream.then((response) => response.text()),
+  ]);
+  // The watches ended by themselves, without an event, within a few election timeouts.
+  expect(longPollText.trim()).toBe("");
+  expect(streamText.trim()).toBe("");
+  expect(performance.now() - startedMs).toBeLessThan(15_000);
+  const refused = await fetch(`${watched.clientUrl}/v2/keys/lost?wait=true`);
+  expect(((await refused.json()) as { errorCode: number }).errorCode).toBe(301);
+}, 60_000);

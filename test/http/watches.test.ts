@@ -221,3 +221,21 @@ describeMatrix(
   },
   { needsNode: true },
 );
+
+describeMatrix(
+  "a member cut off from its leader",
+  (target) => {
+    test("refuses new watches with 301 instead of letting them wait silently", async () => {
+      const node = nodeOf(target());
+      node.leaderLost = true;
+      const refused = await target().send("/v2/keys/w?wait=true");
+      const body = JSON.parse(await refused.text()) as Record<string, unknown>;
+      expect(body).toMatchObject({ errorCode: 301, message: "During Leader Election" });
+      expect(await watchers(target())).toBe(0);
+      // Plain reads are still served from the local store, as etcd does.
+      expect((await target().send("/v2/keys/")).status).toBe(200);
+      node.leaderLost = false;
+    });
+  },
+  { needsNode: true },
+);

@@ -39,6 +39,8 @@ export class MemoryNode implements KeyValueNode {
   state: MemberState = "StateLeader";
   /** The leader reported by `status()`; "" for a member that knows none. */
   leaderId = testMemberId;
+  /** Tests set this to see a member cut off from its leader refuse watches. */
+  leaderLost = false;
 
   constructor(limits: Limits = defaultLimits, startWallMs = Date.UTC(2026, 10, 24, 1, 31, 9, 536)) {
     this.store = new Store({

@@ -115,6 +115,9 @@ function openWatch(
   parameters: KeyParameters,
 ): Response {
   const { node } = deps;
+  if (node.leaderLost) {
+    throw new EtcdError(ErrorCode.leaderElect, "member has no leader", node.store.index);
+  }
   const { watcher, body } = openWatchBody({
     store: node.store,
     request: {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { ErrorCode, EtcdError } from "../../../src/store/errors.ts";
 import type { WatchRequest } from "../../../src/store/types.ts";
 import {
   Harness,
@@ -35,6 +36,20 @@ describe("live watches", () => {
     harness.ok(setCommand("/foo", "baz"));
     expect(sink.events).toEqual([event]);
     expect(harness.store.stats().watchers).toBe(0);
+  });
+
+  test("closeWatchers ends every watch with the reason and registers nothing more", () => {
+    const harness = new Harness();
+    const first = watch(harness, "/a");
+    const second = watch(harness, "/dir", { recursive: true, stream: true });
+    const reason = new EtcdError(ErrorCode.leaderElect, "member lost its leader", 0);
+    expect(harness.store.closeWatchers(reason)).toBe(2);
+    expect(first.sink.closes).toEqual([reason]);
+    expect(second.sink.closes).toEqual([reason]);
+    expect(harness.store.stats().watchers).toBe(0);
+    harness.ok(setCommand("/a", "x"));
+    expect(first.sink.events).toEqual([]);
+    expect(harness.store.closeWatchers(reason)).toBe(0);
   });
 
   test("startIndex is the store index at registration", () => {
