@@ -27,6 +27,7 @@ import {
 import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { ApplyOutcome, StoreCommand } from "../store/types.ts";
 import type { PeerMeta } from "../storage/index.ts";
+import { AppendStats } from "./append-stats.ts";
 import { ClusterClock } from "./cluster-clock.ts";
 import { computeAddedMemberId, formatMemberId, parseMemberId } from "./identity.ts";
 import {
@@ -164,6 +165,7 @@ export class Node implements KeyValueNode {
   #leaderlessSinceMs: number | null = null;
   #watchesEndedForThisGap = false;
   readonly #clusterClock: ClusterClock;
+  readonly #appendStats = new AppendStats();
   #wakeLoop: (() => void) | null = null;
   #ticker: ReturnType<typeof setInterval> | null = null;
   #loop: Promise<void> | null = null;
@@ -243,6 +245,7 @@ export class Node implements KeyValueNode {
   /** A message from a peer, as the transport decoded it. */
   step(message: Message): void {
     if (this.#stopping) return;
+    this.#appendStats.noteReceived(message, this.clock.monotonicMs());
     if (message.type === "MsgProp" && this.#raft.basicStatus().role === "leader") {
       const restamped = this.#restamped(message);
       if (restamped === null) return;
@@ -314,6 +317,9 @@ export class Node implements KeyValueNode {
   status(): NodeStatus {
     const raft = this.#raft.basicStatus();
     const { identity } = this.#options;
+    const nowMs = this.clock.monotonicMs();
+    const sent = this.#appendStats.sent(nowMs);
+    const received = this.#appendStats.received(nowMs);
     return {
       name: identity.name,
       memberId: formatMemberId(identity.memberId),
@@ -324,8 +330,12 @@ export class Node implements KeyValueNode {
       raftTerm: raft.term,
       startTimeMs: this.#startTimeMs,
       leaderStartTimeMs: this.#leaderStartTimeMs,
-      recvAppendRequestCount: 0,
-      sendAppendRequestCount: 0,
+      recvAppendRequestCount: received.count,
+      sendAppendRequestCount: sent.count,
+      recvPkgRate: received.rate.messagesPerSecond,
+      recvBandwidthRate: received.rate.bytesPerSecond,
+      sendPkgRate: sent.rate.messagesPerSecond,
+      sendBandwidthRate: sent.rate.bytesPerSecond,
     };
   }
 
@@ -530,7 +540,10 @@ export class Node implements KeyValueNode {
     if (ready.entries.length > 0) raftStorage.append(ready.entries);
     if (ready.hardState !== undefined) raftStorage.setHardState(ready.hardState);
     // Only now is everything the messages vouch for durable.
-    if (ready.messages.length > 0) this.#options.send(ready.messages);
+    if (ready.messages.length > 0) {
+      this.#options.send(ready.messages);
+      this.#appendStats.noteSent(ready.messages, this.clock.monotonicMs());
+    }
     this.#applyEntries(ready.committedEntries.slice(durableCount));
     this.#answerReads(ready.readStates);
     this.#raft.advance();

@@ -34,6 +34,12 @@ export interface NodeStatus {
   readonly leaderStartTimeMs: number;
   readonly recvAppendRequestCount: number;
   readonly sendAppendRequestCount: number;
+  /** Recent append requests received per second, and their entry bytes per second. */
+  readonly recvPkgRate: number;
+  readonly recvBandwidthRate: number;
+  /** Recent append requests sent per second, and their entry bytes per second. */
+  readonly sendPkgRate: number;
+  readonly sendBandwidthRate: number;
 }
 
 /** What a leader knows of one follower, in `/v2/stats/leader`'s shape (milliseconds). */

@@ -116,6 +116,18 @@ test("three members elect one leader, serve writes anywhere and survive a leader
   const notLeader = servers.find((server) => server !== leader) ?? leader;
   expect((await fetch(`${notLeader.clientUrl}/v2/stats/leader`)).status).toBe(403);
 
+  // /v2/stats/self counts append requests: sent by the leader, received by followers, with
+  // recent rates (fields etcd leaves out while zero).
+  const selfOf = async (server: ServerProcess) =>
+    (await (await fetch(`${server.clientUrl}/v2/stats/self`)).json()) as Record<string, number>;
+  const leaderSelf = await selfOf(leader);
+  const followerSelf = await selfOf(notLeader);
+  expect(leaderSelf["sendAppendRequestCnt"]).toBeGreaterThan(0);
+  expect(leaderSelf["sendPkgRate"]).toBeGreaterThan(0);
+  expect(followerSelf["recvAppendRequestCnt"]).toBeGreaterThan(0);
+  expect(followerSelf["recvPkgRate"]).toBeGreaterThan(0);
+  expect(Object.keys(followerSelf)).not.toContain("sendPkgRate");
+
   // A watch on a follower sees a write made through another member.
   const follower = servers.find((server) => server !== leader) ?? leader;
   const watch = fetch(`${follower.clientUrl}/v2/keys/watched?wait=true`);

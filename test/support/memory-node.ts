@@ -84,6 +84,10 @@ export class MemoryNode implements KeyValueNode {
       leaderStartTimeMs: this.#startTimeMs + 901.707,
       recvAppendRequestCount: 0,
       sendAppendRequestCount: 0,
+      recvPkgRate: 0,
+      recvBandwidthRate: 0,
+      sendPkgRate: 0,
+      sendBandwidthRate: 0,
     };
   }
 

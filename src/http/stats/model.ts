@@ -21,7 +21,12 @@ export const selfStatsSchema = t.Object({
     startTime: t.String({ description: "RFC 3339" }),
   }),
   recvAppendRequestCnt: t.Integer({ minimum: 0 }),
+  /** These four are left out when zero, as etcd's `omitempty` does. */
+  recvPkgRate: t.Optional(t.Number()),
+  recvBandwidthRate: t.Optional(t.Number()),
   sendAppendRequestCnt: t.Integer({ minimum: 0 }),
+  sendPkgRate: t.Optional(t.Number()),
+  sendBandwidthRate: t.Optional(t.Number()),
 });
 /** A `/v2/stats/self` body. */
 export type SelfStats = Static<typeof selfStatsSchema>;

@@ -25,7 +25,11 @@ export function selfStatsJson(status: NodeStatus, nowMs: number): string {
       startTime: hasLeader ? formatRfc3339(status.leaderStartTimeMs) : goZeroTime,
     },
     recvAppendRequestCnt: status.recvAppendRequestCount,
+    ...nonZero("recvPkgRate", status.recvPkgRate),
+    ...nonZero("recvBandwidthRate", status.recvBandwidthRate),
     sendAppendRequestCnt: status.sendAppendRequestCount,
+    ...nonZero("sendPkgRate", status.sendPkgRate),
+    ...nonZero("sendBandwidthRate", status.sendBandwidthRate),
   };
   return stringifyGo(stats);
 }
@@ -67,6 +71,11 @@ export function storeStatsJson(stats: StoreStats): string {
 }
 
 // --- internal ---
+
+/** etcd's `omitempty` on a float: the field only when it is not zero. */
+function nonZero<Name extends string>(name: Name, value: number): Partial<Record<Name, number>> {
+  return value === 0 ? {} : ({ [name]: value } as Record<Name, number>);
+}
 
 /** How Go prints the zero `time.Time`, shown before any leader is known. */
 const goZeroTime = "0001-01-01T00:00:00Z";
