@@ -148,8 +148,16 @@ export interface Ready {
   readonly snapshot?: Snapshot;
   /** Apply in order, after persisting `entries`. */
   readonly committedEntries: readonly Entry[];
-  /** Send after persisting `entries`, `hardState` and `snapshot`. */
+  /** Send after persisting `entries`, `hardState` and `snapshot` (but see below). */
   readonly messages: readonly Message[];
+  /**
+   * True when `messages` may be sent before this Ready is persisted: the node leads, and the
+   * Ready changes neither term nor vote and holds no snapshot. A leader's messages (appends,
+   * heartbeats, read answers) then vouch for nothing unpersisted (its acknowledgement of its own
+   * entries is durability-gated), so followers can write in parallel with the leader's own
+   * write, which takes one disk write off every commit (Raft thesis §10.2.1).
+   */
+  readonly messagesMayPrecedePersist: boolean;
   readonly readStates: readonly ReadState[];
   /** True when `entries`, term or vote changed: the write must be fsynced. */
   readonly mustSync: boolean;

@@ -213,6 +213,11 @@ export class RawNode {
       entries,
       committedEntries,
       messages: raft.msgs,
+      messagesMayPrecedePersist:
+        raft.role === "leader" &&
+        snapshot === null &&
+        hardState.term === this.#hardState.term &&
+        hardState.vote === this.#hardState.vote,
       readStates: raft.readStates,
       mustSync,
     };

@@ -529,6 +529,9 @@ export class Node implements KeyValueNode {
     const durableCount = ready.snapshot === undefined
       ? countUpTo(ready.committedEntries, this.#durableIndex)
       : 0;
+    // A leader's appends go out before its own write, so followers write in parallel.
+    const sendFirst = ready.messagesMayPrecedePersist;
+    if (sendFirst) this.#sendMessages(ready.messages);
     if (ready.snapshot !== undefined) await this.#installSnapshot(ready.snapshot);
     await this.#persist(ready);
     const syncing = ready.mustSync ? wal.sync() : null;
@@ -540,14 +543,17 @@ export class Node implements KeyValueNode {
     if (ready.entries.length > 0) raftStorage.append(ready.entries);
     if (ready.hardState !== undefined) raftStorage.setHardState(ready.hardState);
     // Only now is everything the messages vouch for durable.
-    if (ready.messages.length > 0) {
-      this.#options.send(ready.messages);
-      this.#appendStats.noteSent(ready.messages, this.clock.monotonicMs());
-    }
+    if (!sendFirst) this.#sendMessages(ready.messages);
     this.#applyEntries(ready.committedEntries.slice(durableCount));
     this.#answerReads(ready.readStates);
     this.#raft.advance();
     if (this.#appliedSinceSnapshot >= this.#options.snapshotEntries) await this.#snapshot();
+  }
+
+  #sendMessages(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    this.#options.send(messages);
+    this.#appendStats.noteSent(messages, this.clock.monotonicMs());
   }
 
   async #persist(ready: Ready): Promise<void> {

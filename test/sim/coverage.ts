@@ -30,6 +30,7 @@ export const coverageNames = [
   "memberRemoved",
   "transferRequested",
   "transferCompleted",
+  "leaderSentBeforePersist",
 ] as const;
 
 export type CoverageName = (typeof coverageNames)[number];

@@ -268,6 +268,12 @@ export class SimHost {
     if (!this.raw.hasReady()) return;
     this.#busy = true;
     const ready = this.raw.ready();
+    // As the real node does: a leader's appends leave before its own write (a crash may then
+    // come between the two).
+    if (ready.messagesMayPrecedePersist && ready.messages.length > 0) {
+      this.#send(ready.messages);
+      if (ready.entries.length > 0) this.#environment.coverage.leaderSentBeforePersist++;
+    }
     const disk = this.#environment.options.disk;
     const delay = this.#environment.diskPrng.nextInt(disk.writeLatencyMaxMs + 1);
     this.#stage(delay, "write", () => this.#writeStage(ready));
@@ -354,7 +360,7 @@ export class SimHost {
     if (ready.snapshot !== undefined) storage.applySnapshot(ready.snapshot);
     storage.append(ready.entries);
     if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
-    this.#send(ready.messages);
+    if (!ready.messagesMayPrecedePersist) this.#send(ready.messages);
     if (ready.snapshot !== undefined) this.#restoreSnapshot(ready.snapshot);
     this.#apply(ready);
     for (const readState of ready.readStates) {

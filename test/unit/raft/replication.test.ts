@@ -189,3 +189,27 @@ describe("proposal forwarding", () => {
     expect(network.node(1n).propose(bytes("x"))).toEqual({ dropped: "no leader" });
   });
 });
+
+describe("sending before persisting (thesis §10.2.1)", () => {
+  test("only a leader's Readys that change neither term nor vote let messages go first", () => {
+    const network = new RaftNetwork([1n, 2n, 3n]);
+    network.campaign(1n);
+    const leader = network.member(1n);
+    const follower = network.member(2n);
+    // The campaign's Readys change term and vote: their vote requests wait for the write.
+    expect(leader.readys.some((ready) => ready.messagesMayPrecedePersist)).toBe(true);
+    const campaignReadys = leader.readys.filter((ready) =>
+      ready.messages.some((message) => message.type === "MsgVote" || message.type === "MsgPreVote")
+    );
+    expect(campaignReadys.length).toBeGreaterThan(0);
+    expect(campaignReadys.every((ready) => !ready.messagesMayPrecedePersist)).toBe(true);
+    leader.readys.length = 0;
+    follower.readys.length = 0;
+    network.node(1n).propose(bytes("x"));
+    network.stabilize();
+    const appending = leader.readys.filter((ready) => ready.entries.length > 0);
+    expect(appending.length).toBeGreaterThan(0);
+    expect(appending.every((ready) => ready.messagesMayPrecedePersist)).toBe(true);
+    expect(follower.readys.every((ready) => !ready.messagesMayPrecedePersist)).toBe(true);
+  });
+});
