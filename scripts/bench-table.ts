@@ -1,12 +1,17 @@
 /**
  * @module
  * Prints the JSON lines written by `scripts/bench-vs-etcd.sh` as a Markdown table, with the
- * cairn/etcd ratios when both targets ran.
+ * cairn/etcd ratios when both targets ran. The server column names the cluster size when it is
+ * more than one member.
  */
 import { readFileSync } from "node:fs";
 
 interface Row {
   readonly target: string;
+  /** Members of the server's cluster; absent in files written before clusters were benched. */
+  readonly members?: number;
+  /** Where the clients went: "all" members or the "leader". */
+  readonly placement?: string;
   readonly report: {
     readonly operation: string;
     readonly clients: number;
@@ -31,6 +36,12 @@ const workload = (row: Row): string =>
   `${row.report.operation.toUpperCase()}${row.report.quorum ? " (quorum)" : ""}, ` +
   `${row.report.clients} client${row.report.clients === 1 ? "" : "s"}`;
 const ms = (value: number): string => value.toFixed(value < 10 ? 2 : 1);
+const server = (row: Row): string => {
+  const members = row.members ?? 1;
+  if (members === 1) return row.target;
+  const leader = row.placement === "leader" ? ", clients on leader" : "";
+  return `${row.target}, ${members} members${leader}`;
+};
 
 const lines = [
   "| workload | server | req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors | requests |",
@@ -40,7 +51,7 @@ for (const row of rows) {
   const { report } = row;
   const latency = report.latencyMs;
   lines.push(
-    `| ${workload(row)} | ${row.target} | ${report.throughputPerS.toFixed(0)} | ` +
+    `| ${workload(row)} | ${server(row)} | ${report.throughputPerS.toFixed(0)} | ` +
       `${ms(latency.p50)} | ${ms(latency.p99)} | ${ms(latency.p999)} | ${ms(latency.max)} | ` +
       `${report.errors} | ${report.requests} |`,
   );

@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# Runs the same `cairn bench` workloads against a single-node etcd 3.4 (--enable-v2) and a
-# single-node cairn, one after the other, each on free loopback ports with a fresh data dir on
-# the real disk (not tmpfs, so fdatasync costs what it costs), and prints a Markdown table.
+# Runs the same `cairn bench` workloads against etcd 3.4 (--enable-v2) and cairn, one after the
+# other, each on free loopback ports with fresh data dirs on the real disk (not tmpfs, so
+# fdatasync costs what it costs), and prints a Markdown table.
 #
-#   scripts/bench-vs-etcd.sh                 # both targets, 10 s per workload
+#   scripts/bench-vs-etcd.sh                 # one member each, 10 s per workload
 #   BENCH_TARGETS=etcd BENCH_DURATION_S=5 scripts/bench-vs-etcd.sh
+#   BENCH_MEMBERS=3 BENCH_WORKLOADS="put:64 get:64:quorum put:1 get:64" scripts/bench-vs-etcd.sh
+#   BENCH_MEMBERS=3 BENCH_ENDPOINTS=leader scripts/bench-vs-etcd.sh
 #
-# Environment: BENCH_TARGETS ("etcd cairn"), BENCH_WORKLOADS ("put:64 get:64 put:1"; an op, a
-# client count and optionally ":quorum"), BENCH_DURATION_S (10), BENCH_WARMUP_S (2),
-# BENCH_KEYS (1000), BENCH_VALUE_BYTES (256), CAIRN_BIN (dist/cairn, built if missing),
-# ETCD_BIN (etcd on PATH; Debian's etcd-server is installed if missing).
-# Only the processes this script starts are stopped, by PID, when it exits.
+# With BENCH_MEMBERS=N (default 1) each server runs as an N-member cluster on loopback (members
+# n1..nN, each with its own client and peer port and data dir, bootstrapped with
+# --initial-cluster). Before the workloads the script polls, for at most 30 s, until the cluster
+# is fully up: one member says StateLeader in /v2/stats/self and every member follows it, every
+# member lists N members with client URLs, and a quorum GET succeeds through every member
+# (scripts/bench-cluster-state.ts). BENCH_ENDPOINTS chooses where the bench clients go: "all"
+# (default) spreads them round-robin over the members' client URLs, n1 first (so a 1-client
+# workload talks to n1 only, leader or not); "leader" sends every client to the member that leads
+# when each workload starts.
+#
+# Environment: BENCH_TARGETS ("etcd cairn"), BENCH_MEMBERS (1), BENCH_ENDPOINTS (all or leader),
+# BENCH_WORKLOADS ("put:64 get:64 put:1"; an op, a client count and optionally ":quorum"),
+# BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_KEYS (1000), BENCH_VALUE_BYTES (256),
+# CAIRN_BIN (dist/cairn, built if missing), ETCD_BIN (etcd on PATH; Debian's etcd-server is
+# installed if missing).
+# Only the processes this script starts are stopped, by PID: each cluster after its workloads,
+# and anything left when the script exits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 bun="$root/node_modules/.bin/bun"
 targets=${BENCH_TARGETS:-"etcd cairn"}
+members=${BENCH_MEMBERS:-1}
+placement=${BENCH_ENDPOINTS:-all}
 workloads=${BENCH_WORKLOADS:-"put:64 get:64 put:1"}
 duration_s=${BENCH_DURATION_S:-10}
 warmup_s=${BENCH_WARMUP_S:-2}
@@ -23,12 +39,26 @@ keys=${BENCH_KEYS:-1000}
 value_bytes=${BENCH_VALUE_BYTES:-256}
 cairn_bin=${CAIRN_BIN:-$root/dist/cairn}
 etcd_bin=${ETCD_BIN:-$(command -v etcd || true)}
+ready_timeout_s=30
+stop_timeout_s=10
+
+if ! [[ $members =~ ^[1-9]$ ]]; then
+  echo "BENCH_MEMBERS must be 1 to 9, not \"$members\"" >&2
+  exit 2
+fi
+if [ "$placement" != all ] && [ "$placement" != leader ]; then
+  echo "BENCH_ENDPOINTS must be all or leader, not \"$placement\"" >&2
+  exit 2
+fi
 
 mkdir -p "$root/tmp"
 work=$(mktemp -d "$root/tmp/bench.XXXXXX")
 results="$work/results.jsonl"
 : >"$results"
+# Servers started and not yet stopped; the current cluster's are also in cluster_pids.
 pids=()
+cluster_pids=()
+client_urls=()
 
 cleanup() {
   for pid in "${pids[@]}"; do
@@ -40,105 +70,192 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  "$bun" -e 'const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-console.log(l.port); l.stop(true);'
+# Prints $1 distinct free loopback ports, one a line: all are held open until all are chosen.
+free_ports() {
+  "$bun" -e 'const listeners = Array.from({ length: Number(process.argv[1]) }, () =>
+  Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }));
+for (const listener of listeners) console.log(listener.port);
+for (const listener of listeners) listener.stop(true);' "$1"
 }
 
-# Polls GET /version until it answers, the process dies, or 30 s pass.
-wait_ready() {
-  local endpoint=$1 pid=$2 deadline=$((SECONDS + 30))
-  until curl -sf -o /dev/null "$endpoint/version"; do
-    kill -0 "$pid" 2>/dev/null || return 1
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.05
+# Starts one member of $target, appending its PID to pids and cluster_pids.
+# Arguments: target, member name, client URL, peer URL, initial cluster.
+start_member() {
+  local target=$1 name=$2 client=$3 peer=$4 initial_cluster=$5
+  local -a command=("$cairn_bin")
+  [ "$target" = etcd ] && command=("$etcd_bin" --enable-v2)
+  "${command[@]}" --name "$name" --data-dir "$work/$target-$name" \
+    --listen-client-urls "$client" --advertise-client-urls "$client" \
+    --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
+    --initial-cluster "$initial_cluster" --initial-cluster-state new \
+    >"$work/$target-$name.log" 2>&1 &
+  pids+=("$!")
+  cluster_pids+=("$!")
+}
+
+# Starts $members members of $target and sets client_urls to their client URLs, n1 first.
+start_cluster() {
+  local target=$1 index
+  local -a ports peer_urls=()
+  mapfile -t ports < <(free_ports $((members * 2)))
+  [ "${#ports[@]}" -eq $((members * 2)) ] || return 1
+  client_urls=()
+  cluster_pids=()
+  for ((index = 0; index < members; index++)); do
+    client_urls+=("http://127.0.0.1:${ports[index * 2]}")
+    peer_urls+=("http://127.0.0.1:${ports[index * 2 + 1]}")
+  done
+  local initial_cluster="n1=${peer_urls[0]}"
+  for ((index = 1; index < members; index++)); do
+    initial_cluster+=",n$((index + 1))=${peer_urls[index]}"
+  done
+  for ((index = 0; index < members; index++)); do
+    start_member "$target" "n$((index + 1))" "${client_urls[index]}" "${peer_urls[index]}" \
+      "$initial_cluster"
   done
 }
 
-stop_server() {
-  local pid=$1
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+# Polls until the cluster is fully up (see the header), a member dies, or the timeout passes.
+wait_cluster() {
+  local target=$1 deadline=$((SECONDS + ready_timeout_s)) pid reason
+  until reason=$("$bun" "$root/scripts/bench-cluster-state.ts" "$members" "${client_urls[@]}" \
+    2>&1 >/dev/null); do
+    for pid in "${cluster_pids[@]}"; do
+      if ! kill -0 "$pid" 2>/dev/null; then
+        echo "$target: a member (PID $pid) exited during startup" >&2
+        return 1
+      fi
+    done
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "$target: not up after ${ready_timeout_s} s: $reason" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
 }
 
-# Runs the three workloads against one endpoint, appending JSON lines to $results.
+# Sends TERM to every member of the current cluster, waits up to $stop_timeout_s for all of
+# them, then KILLs any left, and forgets their PIDs.
+stop_cluster() {
+  local pid deadline=$((SECONDS + stop_timeout_s)) kept=() alive
+  for pid in "${cluster_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${cluster_pids[@]}"; do
+    alive=true
+    while [ "$SECONDS" -lt "$deadline" ]; do
+      kill -0 "$pid" 2>/dev/null || { alive=false; break; }
+      sleep 0.1
+    done
+    if [ "$alive" = true ]; then
+      echo "PID $pid did not stop within ${stop_timeout_s} s: killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    [[ " ${cluster_pids[*]} " == *" $pid "* ]] || kept+=("$pid")
+  done
+  pids=("${kept[@]}")
+  cluster_pids=()
+}
+
+# Prints the warnings and errors in each member's log to stderr, the last $2 of them (cairn logs
+# only those by default; etcd's capnslog marks them W, E or C).
+show_logs() {
+  local target=$1 lines=$2 file pattern='.' count
+  [ "$target" = etcd ] && pattern=' [WEC] \| '
+  # etcd warns at every start that its default auth token is unsigned: not worth showing.
+  local benign='auth: simple token is not cryptographically signed'
+  for file in "$work/$target"-n*.log; do
+    count=$(grep -E "$pattern" "$file" | grep -c -v -F "$benign" || true)
+    [ "$count" -gt 0 ] || continue
+    echo "$target $(basename "$file" .log): $count warning or error lines; the last $lines:" >&2
+    grep -E "$pattern" "$file" | grep -v -F "$benign" | tail -"$lines" | cut -c1-300 >&2
+  done
+}
+
+# The --endpoints of the next workload: every member, or the leader of the moment.
+bench_endpoints() {
+  if [ "$placement" = all ]; then
+    local IFS=,
+    echo "${client_urls[*]}"
+  else
+    "$bun" "$root/scripts/bench-cluster-state.ts" "$members" "${client_urls[@]}"
+  fi
+}
+
+# Runs the workloads against the current cluster, appending JSON lines to $results.
 run_workloads() {
-  local target=$1 endpoint=$2 workload op clients mode
+  local target=$1 workload op clients mode endpoints report
   for workload in $workloads; do
     IFS=: read -r op clients mode <<<"$workload"
     local -a extra=()
     [ "$mode" = quorum ] && extra=(--quorum)
-    echo "  $target: $op, $clients clients${mode:+, $mode}, ${duration_s} s" >&2
-    local report
-    report=$("$bun" "$root/src/main.ts" bench --endpoints "$endpoint" --op "$op" \
+    endpoints=$(bench_endpoints) || return 1
+    echo "  $target: $op, $clients clients${mode:+, $mode}, ${duration_s} s, at $endpoints" >&2
+    if ! report=$("$bun" "$root/src/main.ts" bench --endpoints "$endpoints" --op "$op" \
       --clients "$clients" --duration-s "$duration_s" --warmup-s "$warmup_s" --keys "$keys" \
-      --value-bytes "$value_bytes" --json "${extra[@]}")
-    printf '{"target":"%s","report":%s}\n' "$target" "$report" >>"$results"
+      --value-bytes "$value_bytes" --json "${extra[@]}"); then
+      echo "$target: the $workload workload failed" >&2
+      return 1
+    fi
+    printf '{"target":"%s","members":%d,"placement":"%s","report":%s}\n' \
+      "$target" "$members" "$placement" "$report" >>"$results"
   done
 }
 
-bench_etcd() {
-  if [ -z "$etcd_bin" ]; then
+# Checks that the executable for $1 is there, installing or building it when it is missing.
+prepare_target() {
+  if [ "$1" = etcd ] && [ -z "$etcd_bin" ]; then
     echo "etcd not found: installing Debian's etcd-server" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
     etcd_bin=$(command -v etcd)
   fi
-  local client_port peer_port
-  client_port=$(free_port)
-  peer_port=$(free_port)
-  local client="http://127.0.0.1:$client_port" peer="http://127.0.0.1:$peer_port"
-  "$etcd_bin" --enable-v2 --name bench --data-dir "$work/etcd-data" \
-    --listen-client-urls "$client" --advertise-client-urls "$client" \
-    --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
-    --initial-cluster "bench=$peer" >"$work/etcd.log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
-  if ! wait_ready "$client" "$pid"; then
-    echo "etcd did not start; its log:" >&2
-    tail -20 "$work/etcd.log" >&2
-    return 1
-  fi
-  echo "etcd $("$etcd_bin" --version | head -1 | awk '{print $3}') at $client" >&2
-  run_workloads etcd "$client"
-  stop_server "$pid"
-}
-
-bench_cairn() {
-  if [ ! -x "$cairn_bin" ] && [ "$cairn_bin" = "$root/dist/cairn" ]; then
+  if [ "$1" = cairn ] && [ ! -x "$cairn_bin" ] && [ "$cairn_bin" = "$root/dist/cairn" ]; then
     echo "building $cairn_bin" >&2
     "$bun" run build >&2
   fi
-  if [ ! -x "$cairn_bin" ]; then
-    echo "no cairn executable at $cairn_bin" >&2
+  local binary=$cairn_bin
+  [ "$1" = etcd ] && binary=$etcd_bin
+  if [ ! -x "$binary" ]; then
+    echo "no $1 executable at \"$binary\"" >&2
     return 1
   fi
-  local client_port peer_port
-  client_port=$(free_port)
-  peer_port=$(free_port)
-  local client="http://127.0.0.1:$client_port"
-  "$cairn_bin" --name bench --data-dir "$work/cairn-data" --listen-client-urls "$client" \
-    --listen-peer-urls "http://127.0.0.1:$peer_port" >"$work/cairn.log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
-  if ! wait_ready "$client" "$pid"; then
-    echo "cairn did not start (is the server assembled?); its output:" >&2
-    tail -20 "$work/cairn.log" >&2
+}
+
+# Starts a cluster of $1, runs the workloads, stops it; returns 1 if any step failed.
+bench_target() {
+  local target=$1 status=0
+  prepare_target "$target" || return 1
+  if ! start_cluster "$target" || ! wait_cluster "$target"; then
+    stop_cluster
+    show_logs "$target" 20
     return 1
   fi
-  echo "cairn at $client" >&2
-  run_workloads cairn "$client"
-  stop_server "$pid"
+  local version=""
+  [ "$target" = etcd ] && version=" $("$etcd_bin" --version | head -1 | awk '{print $3}')"
+  local size=""
+  [ "$members" -gt 1 ] && size=": $members members"
+  echo "$target$version$size at ${client_urls[*]}" >&2
+  run_workloads "$target" || status=1
+  # Before the stop, so that shutdown chatter (etcd's leader transfer, lost peers) is left out.
+  show_logs "$target" 5
+  stop_cluster
+  return "$status"
 }
 
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "machine: $(nproc) cores; data dirs under $work" >&2
 for target in $targets; do
   case $target in
-    etcd) bench_etcd || echo "etcd: skipped" >&2 ;;
-    cairn) bench_cairn || echo "cairn: skipped" >&2 ;;
+    etcd | cairn) bench_target "$target" || echo "$target: skipped" >&2 ;;
     *) echo "unknown target $target (expected etcd or cairn)" >&2; exit 2 ;;
   esac
 done
+if [ "$members" -gt 1 ]; then
+  where="spread round-robin over all members"
+  [ "$placement" = leader ] && where="on the leader (looked up at each workload's start)"
+  echo "$members-member clusters on loopback; bench clients $where."
+fi
 echo "$(nproc) cores; ${duration_s} s per workload after ${warmup_s} s warm-up; $keys keys;" \
   "$value_bytes-byte values; load average at start: $load_at_start"
 echo

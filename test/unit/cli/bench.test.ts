@@ -154,6 +154,38 @@ describe("runBench engine", () => {
     expect(report.requests).toBe(20);
   });
 
+  test("client loops are spread round-robin over the endpoints, each checked first", async () => {
+    const world = fakeWorld();
+    const endpoints: string[] = [];
+    const sentBy = new Map<string, BenchRequest[]>();
+    const connect = (endpoint: string): BenchConnection => {
+      endpoints.push(endpoint);
+      const connection = world.connect();
+      return {
+        send: (request) => {
+          sentBy.set(endpoint, [...(sentBy.get(endpoint) ?? []), request]);
+          return connection.send(request);
+        },
+        close: () => connection.close(),
+      };
+    };
+    const urls = ["http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"];
+    const options = parseBenchArgs([
+      `--endpoints=${urls.join(",")}`,
+      "--clients=7",
+      "--requests=70",
+      "--warmup-s=0",
+    ]);
+    await runBench(options, { ...world, connect, cpuTimeMs: () => 0 });
+    // Client i talks to endpoint i mod 3, so a cluster's members share the load.
+    expect(endpoints).toEqual([...urls, ...urls, urls[0] ?? ""]);
+    for (const url of urls) {
+      const requests = sentBy.get(url) ?? [];
+      expect(requests[0]?.path).toBe("/version");
+      expect(requests.filter((request) => request.method === "PUT").length).toBeGreaterThan(10);
+    }
+  });
+
   test("timed runs stop issuing at the end of the window", async () => {
     const world = fakeWorld();
     const options = parseBenchArgs(["--duration-s=1", "--warmup-s=0", "--clients=1"]);
