@@ -24,8 +24,8 @@
  *   // 2. Persist ready.entries (an entry at index i replaces every stored entry ≥ i), then
  *   //    ready.hardState if present; fdatasync if ready.mustSync. Then storage.append(entries),
  *   //    storage.setHardState(hardState).
- *   // 3. Only now send ready.messages (any order; dropping some is safe), unless
- *   //    ready.messagesMayPrecedePersist, when they may go before step 1.
+ *   // 3. Only now send ready.messages (any order; dropping some is safe); the first
+ *   //    ready.earlyMessageCount of them may instead go before step 1.
  *   // 4. Restore the state machine from ready.snapshot if present; apply
  *   //    ready.committedEntries in order; for an entry of type confChange, call
  *   //    node.applyConfChange(decodeConfChange(entry.data)) when applying it.
@@ -38,9 +38,10 @@
  *
  * - **Persist before sending.** `ready.entries`, `ready.hardState` and `ready.snapshot` must be
  *   durable (fsynced when `mustSync`) before any of `ready.messages` is sent. A vote, an append
- *   acknowledgement and a message stamped with a new term all vouch for that state. The one
- *   exception is flagged: when `ready.messagesMayPrecedePersist` (a leader whose term and vote
- *   did not change), its messages may be sent first, so followers persist in parallel.
+ *   acknowledgement and a message stamped with a new term all vouch for that state. The
+ *   exceptions are counted in `ready.earlyMessageCount`: responses released by the previous
+ *   `advance()`, and everything of a leader whose term and vote did not change (so followers
+ *   persist in parallel with it).
  * - **Durability-gated responses.** Independently of the rule above, the core never puts an
  *   append response (MsgAppResp), a vote or pre-vote response, the leader's acknowledgement of
  *   its own entries or a candidate's own vote in the same Ready as the state it depends on: they

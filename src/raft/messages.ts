@@ -151,13 +151,15 @@ export interface Ready {
   /** Send after persisting `entries`, `hardState` and `snapshot` (but see below). */
   readonly messages: readonly Message[];
   /**
-   * True when `messages` may be sent before this Ready is persisted: the node leads, and the
-   * Ready changes neither term nor vote and holds no snapshot. A leader's messages (appends,
-   * heartbeats, read answers) then vouch for nothing unpersisted (its acknowledgement of its own
-   * entries is durability-gated), so followers can write in parallel with the leader's own
-   * write, which takes one disk write off every commit (Raft thesis §10.2.1).
+   * How many of `messages`, from the front, may be sent before this Ready is persisted (the rest
+   * only after). Those are the responses released by the previous `advance()`, which vouch only
+   * for what that Ready made durable; and, when the node leads and this Ready changes neither
+   * term nor vote and holds no snapshot, all of them: a leader's appends, heartbeats and read
+   * answers vouch for nothing unpersisted (its acknowledgement of its own entries is gated), so
+   * followers write in parallel with the leader's own write, which takes one disk write off
+   * every commit (Raft thesis §10.2.1).
    */
-  readonly messagesMayPrecedePersist: boolean;
+  readonly earlyMessageCount: number;
   readonly readStates: readonly ReadState[];
   /** True when `entries`, term or vote changed: the write must be fsynced. */
   readonly mustSync: boolean;

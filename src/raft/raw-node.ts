@@ -76,6 +76,8 @@ export class RawNode {
   #softState: SoftState;
   #hardState: HardState;
   #inProgress: ReadyInProgress | null = null;
+  /** Responses released by `advance()`, sent ahead of the next Ready's persistence. */
+  #released: Message[] = [];
   readonly #logger: Logger;
   #refusedMessageCount = 0;
 
@@ -183,6 +185,7 @@ export class RawNode {
     if (raft.log.unstable.nextEntries().length > 0) return true;
     if (raft.log.hasNextCommittedEntries()) return true;
     if (raft.msgs.length > 0 || raft.msgsAfterAppend.length > 0) return true;
+    if (this.#released.length > 0) return true;
     return raft.readStates.length > 0;
   }
 
@@ -206,18 +209,20 @@ export class RawNode {
       snapshot !== null ||
       hardState.term !== this.#hardState.term ||
       hardState.vote !== this.#hardState.vote;
+    const messages = this.#released.length === 0 ? raft.msgs : [...this.#released, ...raft.msgs];
+    const leaderUnchanged =
+      raft.role === "leader" &&
+      snapshot === null &&
+      hardState.term === this.#hardState.term &&
+      hardState.vote === this.#hardState.vote;
     const ready: Ready = {
       ...(softChanged ? { softState } : {}),
       ...(hardChanged ? { hardState } : {}),
       ...(snapshot !== null ? { snapshot } : {}),
       entries,
       committedEntries,
-      messages: raft.msgs,
-      messagesMayPrecedePersist:
-        raft.role === "leader" &&
-        snapshot === null &&
-        hardState.term === this.#hardState.term &&
-        hardState.vote === this.#hardState.vote,
+      messages,
+      earlyMessageCount: leaderUnchanged ? messages.length : this.#released.length,
       readStates: raft.readStates,
       mustSync,
     };
@@ -236,6 +241,7 @@ export class RawNode {
       released: raft.takeGatedResponses(),
     };
     raft.msgs = [];
+    this.#released = [];
     raft.readStates = [];
     raft.log.unstable.acceptInProgress();
     if (lastCommitted !== null) raft.log.acceptApplying(lastCommitted.index);
@@ -268,7 +274,7 @@ export class RawNode {
     this.#inProgress = null;
     for (const message of done.released) {
       if (message.to === raft.id) raft.step(message);
-      else raft.msgs.push(message);
+      else this.#released.push(message);
     }
   }
 

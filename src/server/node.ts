@@ -529,9 +529,10 @@ export class Node implements KeyValueNode {
     const durableCount = ready.snapshot === undefined
       ? countUpTo(ready.committedEntries, this.#durableIndex)
       : 0;
-    // A leader's appends go out before its own write, so followers write in parallel.
-    const sendFirst = ready.messagesMayPrecedePersist;
-    if (sendFirst) this.#sendMessages(ready.messages);
+    // Acknowledgements of the previous batch go out at once, and a leader's appends before its
+    // own write, so followers write in parallel (see Ready.earlyMessageCount).
+    const early = ready.earlyMessageCount;
+    if (early > 0) this.#sendMessages(ready.messages.slice(0, early));
     if (ready.snapshot !== undefined) await this.#installSnapshot(ready.snapshot);
     await this.#persist(ready);
     const syncing = ready.mustSync ? wal.sync() : null;
@@ -543,7 +544,7 @@ export class Node implements KeyValueNode {
     if (ready.entries.length > 0) raftStorage.append(ready.entries);
     if (ready.hardState !== undefined) raftStorage.setHardState(ready.hardState);
     // Only now is everything the messages vouch for durable.
-    if (!sendFirst) this.#sendMessages(ready.messages);
+    if (early < ready.messages.length) this.#sendMessages(ready.messages.slice(early));
     this.#applyEntries(ready.committedEntries.slice(durableCount));
     this.#answerReads(ready.readStates);
     this.#raft.advance();

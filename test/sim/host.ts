@@ -270,9 +270,12 @@ export class SimHost {
     const ready = this.raw.ready();
     // As the real node does: a leader's appends leave before its own write (a crash may then
     // come between the two).
-    if (ready.messagesMayPrecedePersist && ready.messages.length > 0) {
-      this.#send(ready.messages);
-      if (ready.entries.length > 0) this.#environment.coverage.leaderSentBeforePersist++;
+    if (ready.earlyMessageCount > 0) {
+      this.#send(ready.messages.slice(0, ready.earlyMessageCount));
+      const allEarly = ready.earlyMessageCount === ready.messages.length;
+      if (allEarly && ready.entries.length > 0) {
+        this.#environment.coverage.leaderSentBeforePersist++;
+      }
     }
     const disk = this.#environment.options.disk;
     const delay = this.#environment.diskPrng.nextInt(disk.writeLatencyMaxMs + 1);
@@ -360,7 +363,7 @@ export class SimHost {
     if (ready.snapshot !== undefined) storage.applySnapshot(ready.snapshot);
     storage.append(ready.entries);
     if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
-    if (!ready.messagesMayPrecedePersist) this.#send(ready.messages);
+    this.#send(ready.messages.slice(ready.earlyMessageCount));
     if (ready.snapshot !== undefined) this.#restoreSnapshot(ready.snapshot);
     this.#apply(ready);
     for (const readState of ready.readStates) {

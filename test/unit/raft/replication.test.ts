@@ -197,19 +197,26 @@ describe("sending before persisting (thesis §10.2.1)", () => {
     const leader = network.member(1n);
     const follower = network.member(2n);
     // The campaign's Readys change term and vote: their vote requests wait for the write.
-    expect(leader.readys.some((ready) => ready.messagesMayPrecedePersist)).toBe(true);
+    const allEarly = (ready: (typeof leader.readys)[number]) =>
+      ready.messages.length > 0 && ready.earlyMessageCount === ready.messages.length;
+    expect(leader.readys.some(allEarly)).toBe(true);
     const campaignReadys = leader.readys.filter((ready) =>
       ready.messages.some((message) => message.type === "MsgVote" || message.type === "MsgPreVote")
     );
     expect(campaignReadys.length).toBeGreaterThan(0);
-    expect(campaignReadys.every((ready) => !ready.messagesMayPrecedePersist)).toBe(true);
+    expect(campaignReadys.every((ready) => ready.earlyMessageCount === 0)).toBe(true);
     leader.readys.length = 0;
     follower.readys.length = 0;
     network.node(1n).propose(bytes("x"));
     network.stabilize();
     const appending = leader.readys.filter((ready) => ready.entries.length > 0);
     expect(appending.length).toBeGreaterThan(0);
-    expect(appending.every((ready) => ready.messagesMayPrecedePersist)).toBe(true);
-    expect(follower.readys.every((ready) => !ready.messagesMayPrecedePersist)).toBe(true);
+    expect(appending.every(allEarly)).toBe(true);
+    // A follower's acknowledgement of one batch goes ahead of the next batch's write, and only it.
+    const followerEarly = follower.readys.flatMap((ready) =>
+      ready.messages.slice(0, ready.earlyMessageCount)
+    );
+    expect(followerEarly.length).toBeGreaterThan(0);
+    expect(followerEarly.every((message) => message.type === "MsgAppResp")).toBe(true);
   });
 });
