@@ -278,6 +278,8 @@ export class OutboundPeer {
       return;
     }
     this.#socket = socket;
+    // Raft's messages are small and each waits on the one before: Nagle's delay would stall them.
+    socket.setNoDelay(true);
     this.#state = "open";
     this.#answered = false;
     this.#lastProgressMs = this.#options.clock.monotonicMs();

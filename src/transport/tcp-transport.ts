@@ -398,6 +398,8 @@ export class TcpTransport implements Transport {
       socket.end();
       return;
     }
+    // Acknowledgements are tiny and a commit waits on them: no Nagle delay.
+    socket.setNoDelay(true);
     const connection = new InboundConnection(socket, this.#inboundContext);
     socket.data = connection;
     this.#inboundOpen.add(connection);
