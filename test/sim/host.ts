@@ -94,7 +94,9 @@ export class SimHost {
   #busy = false;
   #touchedFrom = Infinity;
   #writtenHardState: HardState = emptyHardState;
-  #inbox: Message[] = [];
+  /** What reached a paused host, in arrival order: peer messages and transport reports. */
+  #inbox: (() => void)[] = [];
+  #inboxMessages = 0;
   #deferred: (() => Promise<void>)[] = [];
   #readWaits: ReadWait[] = [];
   #progressStates = new Map<MemberId, string>();
@@ -174,6 +176,7 @@ export class SimHost {
     this.#dataDir = null;
     this.#busy = false;
     this.#inbox = [];
+    this.#inboxMessages = 0;
     this.#deferred = [];
     this.#readWaits = [];
     this.#progressStates = new Map();
@@ -199,7 +202,8 @@ export class SimHost {
     this.status = "running";
     const inbox = this.#inbox;
     this.#inbox = [];
-    for (const message of inbox) this.raw?.step(message);
+    this.#inboxMessages = 0;
+    for (const input of inbox) input();
     const deferred = this.#deferred;
     this.#deferred = [];
     const incarnation = this.#incarnation;
@@ -220,7 +224,10 @@ export class SimHost {
   receive(message: Message): void {
     if (this.status === "down" || this.raw === null) return;
     if (this.status === "paused") {
-      if (this.#inbox.length < inboxMax) this.#inbox.push(message);
+      if (this.#inboxMessages < inboxMax) {
+        this.#inboxMessages += 1;
+        this.#inbox.push(() => this.raw?.step(message));
+      }
       return;
     }
     this.raw.step(message);
@@ -242,13 +249,22 @@ export class SimHost {
   }
 
   reportSnapshot(to: MemberId, delivered: boolean): void {
-    if (this.status !== "running" || this.raw === null) return;
+    if (this.status === "down" || this.raw === null) return;
+    // A paused process's transport still reports; the process hears it once it runs again.
+    if (this.status === "paused") {
+      this.#inbox.push(() => this.raw?.reportSnapshot(to, delivered));
+      return;
+    }
     this.raw.reportSnapshot(to, delivered);
     this.pump();
   }
 
   reportUnreachable(to: MemberId): void {
-    if (this.status !== "running" || this.raw === null) return;
+    if (this.status === "down" || this.raw === null) return;
+    if (this.status === "paused") {
+      this.#inbox.push(() => this.raw?.reportUnreachable(to));
+      return;
+    }
     this.raw.reportUnreachable(to);
     this.pump();
   }
