@@ -137,6 +137,7 @@ export class Cluster {
     let leader: Member | undefined;
     await pollUntil(
       async () => {
+        this.#expectRunning(among);
         const stats = await Promise.all(among.map((member) => selfStats(member)));
         const leaders = among.filter((_, index) => stats[index]?.state === "StateLeader");
         const candidate = leaders.length === 1 ? leaders[0] : undefined;
@@ -233,6 +234,16 @@ export class Cluster {
   }
 
   // --- internal ---
+
+  /** Fails at once when a member that should run has exited (a fatal error, a crash). */
+  #expectRunning(members: readonly Member[]): void {
+    for (const member of members) {
+      const child = member.server?.process;
+      if (child === undefined || (child.exitCode === null && child.signalCode === null)) continue;
+      const how = child.exitCode ?? child.signalCode;
+      throw new Error(`${member.name} exited unexpectedly (${how}): ${this.logTail(member, 300)}`);
+    }
+  }
 
   #server(member: Member): ServerProcess {
     if (member.server === undefined) throw new Error(`Cannot signal ${member.name}: it is down`);

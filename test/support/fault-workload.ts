@@ -111,23 +111,26 @@ export function expectLinearizable(outcome: LoadOutcome, context: string): void 
   );
 }
 
+/**
+ * Every key under `directory`, read with quorum=true from one member (see `quorumGet`), and
+ * the etcd index the member answered with.
+ */
+export async function readTreeAt(
+  clientUrl: string,
+  directory: string,
+): Promise<{ tree: Map<string, AcknowledgedWrite>; index: number }> {
+  const answer = await quorumGet(clientUrl, `${directory}?recursive=true&quorum=true`);
+  const tree = new Map<string, AcknowledgedWrite>();
+  if (answer.body !== undefined) collect((answer.body as { node: TreeNode }).node, tree);
+  return { tree, index: answer.index };
+}
+
 /** Every key under `directory`, read with quorum=true from one member. */
 export async function readTree(
   clientUrl: string,
   directory: string,
 ): Promise<Map<string, AcknowledgedWrite>> {
-  const response = await fetch(`${clientUrl}/v2/keys${directory}?recursive=true&quorum=true`, {
-    signal: AbortSignal.timeout(10_000),
-  });
-  const found = new Map<string, AcknowledgedWrite>();
-  if (response.status === 404) return found;
-  if (!response.ok) {
-    const text = await response.text();
-    throw new Error(`Cannot read ${directory} from ${clientUrl}: ${response.status} ${text}`);
-  }
-  const body = (await response.json()) as { node: TreeNode };
-  collect(body.node, found);
-  return found;
+  return (await readTreeAt(clientUrl, directory)).tree;
 }
 
 /**
@@ -289,15 +292,38 @@ export async function finishLoad(
 
 /** The etcd index a member reports after a quorum read of `/` (X-Etcd-Index). */
 export async function etcdIndexOf(clientUrl: string): Promise<number> {
-  const response = await fetch(`${clientUrl}/v2/keys/?quorum=true`, {
-    signal: AbortSignal.timeout(10_000),
-  });
-  await response.arrayBuffer();
-  const header = response.headers.get("x-etcd-index");
-  if (!response.ok || header === null) {
-    throw new Error(`Cannot read the etcd index of ${clientUrl}: status ${response.status}`);
+  return (await quorumGet(clientUrl, "/?quorum=true")).index;
+}
+
+/**
+ * A quorum GET of `/v2/keys<pathAndQuery>`: the body (undefined for 404) and X-Etcd-Index. A
+ * server error (error 300: the read timed out, e.g. its ReadIndex request was dropped while the
+ * member's link to the leader was still reconnecting) is retried, printed, for up to
+ * `timeoutMs`: the callers check data, not availability.
+ * @throws {Error} on another status, or when the retries run out.
+ */
+export async function quorumGet(
+  clientUrl: string,
+  pathAndQuery: string,
+  timeoutMs = 20_000,
+): Promise<{ body: unknown; index: number }> {
+  const deadline = performance.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${clientUrl}/v2/keys${pathAndQuery}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    const index = Number.parseInt(response.headers.get("x-etcd-index") ?? "", 10);
+    if (response.ok && Number.isSafeInteger(index)) return { body: await response.json(), index };
+    if (response.status === 404 && Number.isSafeInteger(index)) {
+      await response.arrayBuffer();
+      return { body: undefined, index };
+    }
+    const failure = `Cannot read ${pathAndQuery} from ${clientUrl}: ${response.status} ` +
+      (await response.text()).trim();
+    if (response.status < 500 || performance.now() > deadline) throw new Error(failure);
+    console.log(`retrying (attempt ${attempt}) after: ${failure}`);
+    await Bun.sleep(100);
   }
-  return Number.parseInt(header, 10);
 }
 
 /**
@@ -310,8 +336,9 @@ export async function expectConverged(
 ): Promise<{ index: number; tree: Map<string, AcknowledgedWrite> }> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const indexes = await Promise.all(clientUrls.map(etcdIndexOf));
-    const trees = await Promise.all(clientUrls.map((url) => readTree(url, "/")));
+    const reads = await Promise.all(clientUrls.map((url) => readTreeAt(url, "/")));
+    const indexes = reads.map((read) => read.index);
+    const trees = reads.map((read) => read.tree);
     const first = trees[0] ?? new Map<string, AcknowledgedWrite>();
     const sameIndex = indexes.every((index) => index === indexes[0]);
     if (sameIndex && trees.every((tree) => sameTree(first, tree))) {

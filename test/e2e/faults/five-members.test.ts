@@ -70,7 +70,7 @@ async function collectEvents(
   return events;
 }
 
-test("writes through followers reach all; a follower's watch sees every event in order", async () => {
+test("writes via followers reach all; a follower's watch sees all events in order", async () => {
   await explained(state, seed, async () => {
     const cluster = state.cluster as Cluster;
     const leader = await cluster.waitForLeader();
