@@ -9,6 +9,7 @@
  * linearizable history, every acknowledged write on every member, equal keys and indexes.
  *
  *   bun scripts/soak-faults.ts --duration-s 600 [--rounds 20] [--seed 7] [--steps 8]
+ *     [--snapshot-counts 20,100,10000]
  *
  * A failing round prints `SOAK_SEED=<n>` (replay with `--seed <n> --rounds 1`), keeps the
  * cluster's files and exits 1.
@@ -27,6 +28,8 @@ interface SoakOptions {
   readonly rounds: number;
   readonly seed: number;
   readonly steps: number;
+  /** The `--snapshot-count` values a round draws from. */
+  readonly snapshotCounts: readonly number[];
 }
 
 /** A fault in effect, and how to undo it. */
@@ -59,6 +62,10 @@ function parseOptions(argv: readonly string[]): SoakOptions {
     }
     values.set(name.slice(2), value);
   }
+  const counts = (values.get("snapshot-counts") ?? "20,100,10000").split(",").map(Number);
+  if (counts.some((count) => !Number.isSafeInteger(count) || count < 1)) {
+    throw new Error(`Cannot use --snapshot-counts "${values.get("snapshot-counts")}"`);
+  }
   const number = (name: string, fallback: number) => {
     const value = Number(values.get(name) ?? fallback);
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -71,13 +78,15 @@ function parseOptions(argv: readonly string[]): SoakOptions {
     rounds: number("rounds", 1_000_000),
     seed: number("seed", Date.now() % 0x7fff_ffff),
     steps: number("steps", 8),
+    snapshotCounts: counts,
   };
 }
 
 async function runRound(seed: number): Promise<boolean> {
   const prng = createPrng(seed);
   const size = prng.chance(0.3) ? 5 : 3;
-  const snapshotCount = [20, 100, 10_000][prng.nextInt(3)] ?? 100;
+  const counts = options.snapshotCounts;
+  const snapshotCount = counts[prng.nextInt(counts.length)] ?? 100;
   const parameters = `seed ${seed}: ${size} members, --snapshot-count ${snapshotCount}`;
   console.log(`soak round ${round + 1}, ${parameters}`);
   let cluster: Cluster | undefined;

@@ -284,10 +284,8 @@ export async function selfStats(member: Member): Promise<SelfStats | undefined> 
   }
 }
 
-// --- internal ---
-
 /** Distinct free ports: `freePort` alone may hand out the same port twice in a row. */
-function uniquePorts(count: number): number[] {
+export function uniquePorts(count: number): number[] {
   const ports = new Set<number>();
   for (let attempt = 0; ports.size < count; attempt++) {
     if (attempt > count * 20) throw new Error(`Cannot find ${count} distinct free ports`);
@@ -295,6 +293,8 @@ function uniquePorts(count: number): number[] {
   }
   return [...ports];
 }
+
+// --- internal ---
 
 function newMember(name: string, root: string, ports: readonly number[]): Member {
   const [clientPort, peerPort, proxyPort] = ports as [number, number, number];
