@@ -27,8 +27,10 @@ export async function explained(
   }
 }
 
-/** Destroys the cluster; keeps its files when a scenario failed. */
+/** Destroys the cluster; keeps its files when a scenario failed or `FAULT_KEEP_FILES=1`. */
 export async function tearDown(state: ScenarioState): Promise<void> {
-  await state.cluster?.destroy({ keepFiles: state.failed });
+  const keepFiles = state.failed || process.env["FAULT_KEEP_FILES"] === "1";
+  if (keepFiles && state.cluster !== undefined) console.log(`files kept in ${state.cluster.root}`);
+  await state.cluster?.destroy({ keepFiles });
   state.cluster = undefined;
 }
