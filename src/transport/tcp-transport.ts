@@ -175,7 +175,14 @@ export class TcpTransport implements Transport {
     const unreachable = new Set<MemberId>();
     const queued = new Set<OutboundPeer>();
     for (const message of messages) {
-      assert(message.from === this.#options.memberId, "a member sends only its own messages");
+      if (message.from !== this.#options.memberId) {
+        // Raft relays a proposal or read request it got from another member to the leader it
+        // now follows, keeping the asker as `from`. A connection carries only its dialer's
+        // messages (the receiver refuses others), so drop it: the asker times out and retries.
+        const from = message.from.toString(16);
+        this.#options.logger.warn("relayed peer message dropped", { type: message.type, from });
+        continue;
+      }
       if (message.to === this.#options.memberId) {
         this.#options.logger.error("peer message to self dropped", { type: message.type });
         continue;

@@ -32,6 +32,11 @@ export interface ServerOptions {
   readonly peerPort?: number;
   readonly name?: string;
   readonly extraArgs?: readonly string[];
+  /**
+   * Whether to wait for `/health` before returning (default true). A cluster member that cannot
+   * reach a quorum (started alone, or behind a cut link) never becomes healthy.
+   */
+  readonly waitForHealth?: boolean;
 }
 
 export interface ServerProcess {
@@ -87,6 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     },
   };
   running.add(server);
+  if (options.waitForHealth === false) return server;
   try {
     // A ceiling, not a wait: a member answers /health once it can serve a linearizable read.
     await waitForHealth(clientUrl, child, 30_000);

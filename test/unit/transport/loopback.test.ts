@@ -47,6 +47,25 @@ function peerStats(target: TestMember, peer: MemberId) {
 }
 
 describe("TcpTransport over loopback", () => {
+  test("a request Raft relays for another member is dropped, not sent or fatal", async () => {
+    const members = [await member(1n), await member(2n)];
+    meshOf(members);
+    const [first, second] = members as [TestMember, TestMember];
+    await pollUntil(() => connected(first, second.id), "connection");
+    // A follower relaying a proposal it got from member 3 keeps member 3 as the sender.
+    const relayed: Message = {
+      type: "MsgProp",
+      from: 3n,
+      to: second.id,
+      term: 0,
+      entries: [],
+    };
+    first.transport.send([relayed, heartbeat(first.id, second.id)]);
+    await pollUntil(() => second.heard.messages.length === 1, "the heartbeat");
+    expect(second.heard.messages[0]?.type).toBe("MsgHeartbeat");
+    expect(connected(first, second.id)).toBe(true);
+  });
+
   test("three members exchange every message variant intact", async () => {
     const members = [await member(1n), await member(2n), await member(0xffff_ffff_ffff_fff0n)];
     meshOf(members);
