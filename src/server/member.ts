@@ -186,10 +186,30 @@ async function startRaft(
   const raftStorage = new MemoryStorage();
   if (dataDir.snapshot !== null) raftStorage.applySnapshot(dataDir.snapshot);
   raftStorage.append(log.entries);
-  raftStorage.setHardState(log.hardState);
+  raftStorage.setHardState(commitAtLeastSnapshot(log.hardState, dataDir.snapshot, logger));
   const applied = dataDir.snapshot?.metadata.index ?? 0;
   const raft = new RawNode(raftConfig(config, meta.memberId, logger), raftStorage, { applied });
   return { raft, raftStorage };
+}
+
+/**
+ * A snapshot holds only committed entries, so its index is a commit index too. Data dirs written
+ * before the node saved its held-back commit ahead of each snapshot can have a WAL commit below
+ * the snapshot; raising it is safe (Raft may lose the commit index, never invent one) and lets
+ * such a member start.
+ */
+function commitAtLeastSnapshot(
+  hardState: HardState,
+  snapshot: Snapshot | null,
+  logger: Logger,
+): HardState {
+  const snapshotIndex = snapshot?.metadata.index ?? 0;
+  if (hardState.commit >= snapshotIndex) return hardState;
+  logger.warn("hard state commit raised to the snapshot index", {
+    commit: hardState.commit,
+    snapshotIndex,
+  });
+  return { ...hardState, commit: snapshotIndex };
 }
 
 /** One tick drives both Raft's timers and the expiry check, so it is the finer of the two. */

@@ -301,8 +301,9 @@ export class Node implements KeyValueNode {
    */
   async readBarrier(): Promise<void> {
     if (this.#stopping) throw new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
-    const deadlineMs = this.clock.monotonicMs() + this.#options.requestTimeoutMs;
-    const { context, index } = this.#pendingReads.open(deadlineMs);
+    const nowMs = this.clock.monotonicMs();
+    const deadlineMs = nowMs + this.#options.requestTimeoutMs;
+    const { context, index } = this.#pendingReads.open(deadlineMs, nowMs);
     const result = this.#raft.readIndex(context);
     if ("dropped" in result) {
       this.#pendingReads.cancel(context);
@@ -723,6 +724,14 @@ export class Node implements KeyValueNode {
       members: this.#members.toSnapshot(),
     });
     await snapshots.save({ metadata, data });
+    // A commit-only hard state may still be held back (see #persist). The snapshot says its
+    // entries are committed, so the WAL's commit must reach it before the marker does, or the
+    // member could not start again (its hard state's commit would be below its snapshot).
+    const deferred = this.#deferredHardState;
+    if (deferred !== null) {
+      await wal.save(deferred, []);
+      this.#deferredHardState = null;
+    }
     await wal.saveSnapshotMarker(metadata);
     await wal.sync();
     // Only now is the snapshot durable and marked, so the log below it may go.
@@ -743,6 +752,7 @@ export class Node implements KeyValueNode {
     this.#pending.expireOverdue(nowMs);
     this.#readBarriers.expireOverdue(nowMs);
     this.#pendingReads.expireOverdue(nowMs);
+    this.#retryReads(nowMs);
     this.#memberChanges.expireOverdue(nowMs);
     this.#maybeProposeExpiry(nowMs);
     this.#maybePublish(nowMs);
@@ -769,6 +779,15 @@ export class Node implements KeyValueNode {
     const { voters } = this.#raft.status().confState;
     if (voters.length === 1 && voters[0] === this.#options.identity.memberId) {
       this.#raft.campaign();
+    }
+  }
+
+  /** Asks again for reads whose request (or answer) may have been lost on the way. */
+  #retryReads(nowMs: number): void {
+    if (this.#pendingReads.size === 0) return;
+    for (const context of this.#pendingReads.retryDue(nowMs, readRetryIntervalMs)) {
+      const result = this.#raft.readIndex(context);
+      if ("dropped" in result) this.#pendingReads.cancelAttempt(context);
     }
   }
 
@@ -832,6 +851,9 @@ export class Node implements KeyValueNode {
     if (rejected === null) this.#expiryProposedAtMs = nowMs;
   }
 }
+
+/** How long a ReadIndex request may go unanswered before it is asked again (as etcd 3.5). */
+const readRetryIntervalMs = 500;
 
 /** How many leading entries have an index at or below `index`. */
 function countUpTo(entries: readonly Entry[], index: number): number {

@@ -2,8 +2,7 @@
  * Fault suite, a full-cluster restart: after a load, SIGTERM every member at once, then start
  * them all again on their data dirs. Every member must exit 0 and come back with exactly the
  * keys, values, modified indexes and etcd index it had; then the cluster serves a checked load
- * again. Recovery here replays the WAL alone: with frequent snapshots a member stopped right
- * after one cannot start again (known-bugs.test.ts, run with CAIRN_KNOWN_BUGS=1).
+ * again. With `--snapshot-count 50`, recovery replays a snapshot plus the WAL after it.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Cluster } from "../../support/cluster.ts";
@@ -22,7 +21,7 @@ const seed = faultSeed();
 const state: ScenarioState = { cluster: undefined, failed: false };
 
 beforeAll(async () => {
-  state.cluster = await Cluster.start({ size: 3 });
+  state.cluster = await Cluster.start({ size: 3, extraArgs: ["--snapshot-count", "50"] });
 }, 30_000);
 
 afterAll(() => tearDown(state), 30_000);

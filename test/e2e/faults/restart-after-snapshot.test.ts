@@ -1,25 +1,22 @@
 /**
- * Reproductions of known cairn bugs found by the fault suite, skipped unless
- * `CAIRN_KNOWN_BUGS=1` (they fail until fixed; see docs/TESTING.md, "Fault suite").
- *
- * Deferred commit below a snapshot: the node loop (src/server/node.ts `#persist`) keeps a
- * commit-only HardState in memory instead of writing it, yet applies the entries it commits
- * and may snapshot at that applied index. Stopped then (kill -9, or SIGTERM of every member at
- * once), the member keeps a snapshot above the last commit in its WAL and can never start
- * again: "Hard state commit is below the snapshot" (src/raft/raft.ts). Sequential writes end
- * every batch with such a commit-only Ready, so a kill right after a snapshot reproduces it.
+ * Regression test for a bug the fault suite found: the node loop (src/server/node.ts `#persist`)
+ * holds a commit-only HardState in memory instead of writing it, yet applies the entries it
+ * commits and may snapshot at that applied index. Killed right then, a member kept a snapshot
+ * above the last commit in its WAL and could never start again ("Hard state commit is below the
+ * snapshot"). Now the held-back hard state is written before each snapshot marker (and a data
+ * dir left that way is repaired on load). Sequential writes end every batch with such a
+ * commit-only Ready, so a kill right after a snapshot exercises it.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { Cluster } from "../../support/cluster.ts";
 import { putKey } from "../../support/fault-workload.ts";
 import { explained, type ScenarioState, tearDown } from "../../support/fault-scenario.ts";
 
-const enabled = process.env["CAIRN_KNOWN_BUGS"] === "1";
 const state: ScenarioState = { cluster: undefined, failed: false };
 
 afterAll(() => tearDown(state), 30_000);
 
-describe.skipIf(!enabled)("known bugs", () => {
+describe("restart after a snapshot", () => {
   test("members killed right after a snapshot start again", async () => {
     await explained(state, 0, async () => {
       state.cluster = await Cluster.start({ size: 3, extraArgs: ["--snapshot-count", "10"] });
