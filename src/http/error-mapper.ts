@@ -84,7 +84,7 @@ function routeNotFound(request: Request): Response {
 
 function clusterIdOf(deps: HttpDeps): string {
   try {
-    return deps.node.status().clusterId;
+    return deps.node.headerStatus().clusterId;
   } catch {
     // The error being answered may come from a member too broken to report its status.
     return "";

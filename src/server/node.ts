@@ -56,6 +56,7 @@ import { ReadBarriers } from "./read-barriers.ts";
 import { decodeStateSnapshot, encodeStateSnapshot } from "./state-snapshot.ts";
 import {
   type FollowerStats,
+  type HeaderStatus,
   type KeyValueNode,
   type MemberInfo,
   MembershipError,
@@ -166,6 +167,7 @@ export class Node implements KeyValueNode {
   #watchesEndedForThisGap = false;
   readonly #clusterClock: ClusterClock;
   readonly #appendStats = new AppendStats();
+  readonly #clusterIdText: string;
   #wakeLoop: (() => void) | null = null;
   #ticker: ReturnType<typeof setInterval> | null = null;
   #loop: Promise<void> | null = null;
@@ -193,6 +195,7 @@ export class Node implements KeyValueNode {
     });
     this.#members = options.members;
     this.#clusterClock = new ClusterClock(options.identity.memberId);
+    this.#clusterIdText = formatMemberId(options.identity.clusterId);
   }
 
   /** Starts the loop and the ticker. */
@@ -345,6 +348,11 @@ export class Node implements KeyValueNode {
    * is about to announce: etcd serves no client before it has published, so its clients never
    * see a member without client URLs, and neither should ours (etcdctl needs them to sync).
    */
+  headerStatus(): HeaderStatus {
+    const raft = this.#raft.basicStatus();
+    return { clusterId: this.#clusterIdText, raftIndex: raft.commit, raftTerm: raft.term };
+  }
+
   members(): readonly MemberInfo[] {
     const { identity } = this.#options;
     return this.#members.list().map((member) =>

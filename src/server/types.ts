@@ -42,6 +42,13 @@ export interface NodeStatus {
   readonly sendBandwidthRate: number;
 }
 
+/** The cluster id and Raft position for `X-Etcd-Cluster-Id`, `X-Raft-Index`, `X-Raft-Term`. */
+export interface HeaderStatus {
+  readonly clusterId: string;
+  readonly raftIndex: number;
+  readonly raftTerm: number;
+}
+
 /** What a leader knows of one follower, in `/v2/stats/leader`'s shape (milliseconds). */
 export interface FollowerStats {
   readonly latency: {
@@ -72,6 +79,8 @@ export interface KeyValueNode extends MembershipControl {
    */
   readBarrier(): Promise<void>;
   status(): NodeStatus;
+  /** What every key response's headers need, cheaply (the hot path of every request). */
+  headerStatus(): HeaderStatus;
   /**
    * True when this member is one of several voters and knows no leader: new watches are refused
    * with 301 (and open ones end after an election timeout) instead of waiting silently.

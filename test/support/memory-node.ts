@@ -7,6 +7,7 @@ import { ManualClock } from "../../src/lib/clock.ts";
 import { defaultLimits, type Limits } from "../../src/limits.ts";
 import {
   type FollowerStats,
+  type HeaderStatus,
   type KeyValueNode,
   type MemberInfo,
   type MemberState,
@@ -89,6 +90,11 @@ export class MemoryNode implements KeyValueNode {
       sendPkgRate: 0,
       sendBandwidthRate: 0,
     };
+  }
+
+  headerStatus(): HeaderStatus {
+    const { clusterId, raftIndex, raftTerm } = this.status();
+    return { clusterId, raftIndex, raftTerm };
   }
 
   members(): readonly MemberInfo[] {

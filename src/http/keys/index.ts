@@ -101,7 +101,7 @@ function throwIfFormError(error: string | null): void {
 function eventResponse(deps: HttpDeps, event: StoreEvent, noValueOnSuccess: boolean): Response {
   const { node } = deps;
   const body = eventJson(event, node.clock.wallMs(), noValueOnSuccess);
-  const { clusterId, raftIndex, raftTerm } = node.status();
+  const { clusterId, raftIndex, raftTerm } = node.headerStatus();
   return new Response(body, {
     status: isCreated(event) ? 201 : 200,
     headers: keyResponseHeaders({ clusterId, etcdIndex: event.index, raftIndex, raftTerm }),
@@ -130,7 +130,7 @@ function openWatch(
     encode: (event) => eventJson(event, node.clock.wallMs(), false),
     signal: request.signal,
   });
-  const { clusterId, raftIndex, raftTerm } = node.status();
+  const { clusterId, raftIndex, raftTerm } = node.headerStatus();
   return new Response(body, {
     status: 200,
     headers: keyResponseHeaders({ clusterId, etcdIndex: watcher.startIndex, raftIndex, raftTerm }),

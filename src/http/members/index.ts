@@ -48,7 +48,7 @@ async function serveMembers(deps: HttpDeps, request: Request): Promise<Response>
   if (!["GET", "POST", "DELETE", "PUT"].includes(request.method)) {
     return methodNotAllowedResponse(membersMethods);
   }
-  const headers = { "X-Etcd-Cluster-Id": node.status().clusterId };
+  const headers = { "X-Etcd-Cluster-Id": node.headerStatus().clusterId };
   const path = decodePath(splitRequestUrl(request.url).rawPath) ?? "";
   const rest = path.slice("/v2/members".length).replace(/^\//, "");
   try {
