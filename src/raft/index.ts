@@ -107,7 +107,7 @@ export type {
   Role,
   SoftState,
 } from "./messages.ts";
-export { noMember } from "./messages.ts";
+export { messageTypeNames, noMember } from "./messages.ts";
 export type { ProgressState } from "./progress.ts";
 export type { RaftInitial } from "./raft.ts";
 export { type BasicStatus, type PeerStatus, type RaftStatus, RawNode } from "./raw-node.ts";

@@ -119,6 +119,24 @@ export type Message =
 
 export type MessageType = Message["type"];
 
+/** Every message type, for checking what arrives from a peer. */
+export const messageTypeNames: ReadonlySet<string> = new Set<MessageType>([
+  "MsgApp",
+  "MsgAppResp",
+  "MsgVote",
+  "MsgPreVote",
+  "MsgVoteResp",
+  "MsgPreVoteResp",
+  "MsgHeartbeat",
+  "MsgHeartbeatResp",
+  "MsgSnap",
+  "MsgProp",
+  "MsgReadIndex",
+  "MsgReadIndexResp",
+  "MsgTimeoutNow",
+  "MsgTransferLeader",
+]);
+
 /** The role a node plays. A pre-candidate runs a PreVote round without bumping its term. */
 export type Role = "follower" | "preCandidate" | "candidate" | "leader";
 

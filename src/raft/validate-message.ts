@@ -23,7 +23,7 @@
 import { formatMemberId, memberIdMax } from "../lib/member-id.ts";
 import { parseConfChange } from "./conf-change.ts";
 import type { Message, MessageType, MsgAppResp, Role } from "./messages.ts";
-import { noMember } from "./messages.ts";
+import { messageTypeNames, noMember } from "./messages.ts";
 import type { ConfState, Entry, MemberId, Snapshot } from "./types.ts";
 import { EntryType } from "./types.ts";
 
@@ -52,23 +52,6 @@ export function messageRefusal(message: Message, receiver: ReceiverView): string
 
 // --- internal ---
 
-const messageTypes: ReadonlySet<string> = new Set<MessageType>([
-  "MsgApp",
-  "MsgAppResp",
-  "MsgVote",
-  "MsgPreVote",
-  "MsgVoteResp",
-  "MsgPreVoteResp",
-  "MsgHeartbeat",
-  "MsgHeartbeatResp",
-  "MsgSnap",
-  "MsgProp",
-  "MsgReadIndex",
-  "MsgReadIndexResp",
-  "MsgTimeoutNow",
-  "MsgTransferLeader",
-]);
-
 /** Requests a follower forwards to its leader: they travel without a term. */
 const forwardedTypes: ReadonlySet<string> = new Set<MessageType>([
   "MsgProp",
@@ -78,7 +61,7 @@ const forwardedTypes: ReadonlySet<string> = new Set<MessageType>([
 
 function headerRefusal(message: Message, receiver: ReceiverView): string | null {
   if (typeof message !== "object" || message === null) return "not a message";
-  if (!messageTypes.has(message.type)) return `unknown type ${String(message.type)}`;
+  if (!messageTypeNames.has(message.type)) return `unknown type ${String(message.type)}`;
   if (!isMemberId(message.from) || !isMemberId(message.to)) return "from or to is not a member id";
   // Raft.step asserts this: the transport routes by `to`, so a mismatch is a routing bug.
   if (message.to !== receiver.id) return `addressed to ${formatMemberId(message.to)}`;

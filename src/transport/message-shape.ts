@@ -20,7 +20,7 @@ import type {
   MessageType,
   Snapshot,
 } from "../raft/index.ts";
-import { EntryType } from "../raft/index.ts";
+import { EntryType, messageTypeNames } from "../raft/index.ts";
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -43,25 +43,8 @@ export function toMessage(value: unknown): Message {
 
 // --- internal ---
 
-const messageTypes: ReadonlySet<string> = new Set<MessageType>([
-  "MsgApp",
-  "MsgAppResp",
-  "MsgVote",
-  "MsgPreVote",
-  "MsgVoteResp",
-  "MsgPreVoteResp",
-  "MsgHeartbeat",
-  "MsgHeartbeatResp",
-  "MsgSnap",
-  "MsgProp",
-  "MsgReadIndex",
-  "MsgReadIndexResp",
-  "MsgTimeoutNow",
-  "MsgTransferLeader",
-]);
-
 function isMessageType(type: string): type is MessageType {
-  return messageTypes.has(type);
+  return messageTypeNames.has(type);
 }
 
 interface Header {
