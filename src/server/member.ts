@@ -113,7 +113,9 @@ async function startOnDataDir(
   const { store, members } = restoreState(dataDir.snapshot, storeOptions, codec, meta.peers);
   const snapshotIndex = dataDir.snapshot?.metadata.index ?? 0;
   const snapshotTerm = dataDir.snapshot?.metadata.term ?? 0;
-  const founding = config.initialClusterState === "new";
+  // Only a founder may write the bootstrap log (and only into an empty data dir): a joined
+  // member restarted before it received anything must wait for the leader, whatever the flags.
+  const founding = computeClusterId(meta.peers.map((peer) => peer.id)) === meta.clusterId;
   const { raft, raftStorage } = await startRaft(
     config,
     meta,
