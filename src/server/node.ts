@@ -10,7 +10,6 @@ import { assert } from "../lib/assert.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import {
-  type ConfState,
   type Entry,
   EntryType,
   type HardState,
@@ -21,31 +20,17 @@ import {
   type Ready,
   type ReadState,
   type Snapshot,
-  type ConfChange,
-  decodeConfChange,
 } from "../raft/index.ts";
 import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { ApplyOutcome, StoreCommand } from "../store/types.ts";
-import type { PeerMeta } from "../storage/index.ts";
 import { AppendStats } from "./append-stats.ts";
 import { ClusterClock } from "./cluster-clock.ts";
-import { computeAddedMemberId, formatMemberId, parseMemberId } from "./identity.ts";
-import {
-  type ConfChangeContext,
-  type MemberCommand,
-  decodeConfChangeContext,
-  encodeConfChangeContext,
-} from "./member-commands.ts";
-import {
-  type MemberRegistry,
-  type MemberRegistrySnapshot,
-  type MembershipRefusal,
-  refusalError,
-} from "./member-registry.ts";
+import { formatMemberId } from "./identity.ts";
+import type { MemberRegistry, MemberRegistrySnapshot } from "./member-registry.ts";
+import { Membership, type MembershipIdentity } from "./membership.ts";
 import { PendingProposals } from "./pending-proposals.ts";
 import type { LogPersistence, ReplicatedStore, SnapshotPersistence } from "./ports.ts";
 import {
-  type Proposal,
   type ReplicatedCommand,
   decodeProposal,
   encodeProposal,
@@ -59,28 +44,12 @@ import {
   type HeaderStatus,
   type KeyValueNode,
   type MemberInfo,
-  MembershipError,
   type NodeStatus,
 } from "./types.ts";
 
-export interface NodeIdentity {
-  readonly name: string;
-  readonly memberId: MemberId;
-  readonly clusterId: MemberId;
+export interface NodeIdentity extends MembershipIdentity {
   readonly peerUrls: readonly string[];
-  readonly clientUrls: readonly string[];
-  /**
-   * The founders as the member meta records them: who an empty conf change context names (logs
-   * bootstrapped before contexts carried names and URLs), and the member list of a snapshot
-   * written before it held one.
-   */
-  readonly founders: readonly PeerMeta[];
 }
-
-/** How a membership change ended once its entry was applied. */
-type MemberChangeOutcome =
-  | { readonly refusal: null; readonly member: PeerMeta | null }
-  | { readonly refusal: MembershipRefusal };
 
 export interface NodeOptions {
   readonly identity: NodeIdentity;
@@ -136,8 +105,7 @@ export class Node implements KeyValueNode {
   readonly #options: NodeOptions;
   readonly #raft: RawNode;
   readonly #pending: PendingProposals<ApplyOutcome>;
-  readonly #memberChanges: PendingProposals<MemberChangeOutcome>;
-  readonly #members: MemberRegistry;
+  readonly #membership: Membership;
   readonly #readBarriers = new ReadBarriers();
   readonly #pendingReads = new PendingReads();
   readonly #startTimeMs: number;
@@ -158,9 +126,6 @@ export class Node implements KeyValueNode {
   #expiryCheckedAtMs = -Infinity;
   /** Monotonic ms when this member last proposed an expiry; null when none is in flight. */
   #expiryProposedAtMs: number | null = null;
-  /** Monotonic ms when this member last proposed its client URLs; null when none is in flight. */
-  #publishProposedAtMs: number | null = null;
-  #removed = false;
   #knownLeader: MemberId = 0n;
   /** Monotonic ms since when this member has known no leader; null while it knows one. */
   #leaderlessSinceMs: number | null = null;
@@ -189,11 +154,26 @@ export class Node implements KeyValueNode {
       pendingMax: options.pendingProposalsMax,
       timeoutMs: options.requestTimeoutMs,
     });
-    this.#memberChanges = new PendingProposals({
+    this.#membership = new Membership({
+      identity: options.identity,
+      members: options.members,
+      raft: options.raft,
+      codec: options.codec,
+      clock: options.clock,
+      logger: options.logger,
+      requestTimeoutMs: options.requestTimeoutMs,
       pendingMax: options.pendingProposalsMax,
-      timeoutMs: options.requestTimeoutMs,
+      proposeCommand: (requestId, command) => this.#proposeEnvelope(requestId, command),
+      wake: () => this.#wake(),
+      isStopping: () => this.#stopping,
+      ...(options.isPeerConnected === undefined
+        ? {}
+        : { isPeerConnected: options.isPeerConnected }),
+      ...(options.onMembersChanged === undefined
+        ? {}
+        : { onMembersChanged: options.onMembersChanged }),
+      ...(options.onRemoved === undefined ? {} : { onRemoved: options.onRemoved }),
     });
-    this.#members = options.members;
     this.#clusterClock = new ClusterClock(options.identity.memberId);
     this.#clusterIdText = formatMemberId(options.identity.clusterId);
   }
@@ -232,7 +212,7 @@ export class Node implements KeyValueNode {
     await this.#loop;
     const stopping = new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
     this.#pending.rejectAll(stopping);
-    this.#memberChanges.rejectAll(stopping);
+    this.#membership.rejectAll(stopping);
     this.#readBarriers.rejectAll(stopping);
     this.#pendingReads.rejectAll(stopping);
   }
@@ -275,7 +255,7 @@ export class Node implements KeyValueNode {
    * stops replicating to a member once the removal is applied), so this is how it learns.
    */
   removedFromCluster(): void {
-    this.#noteRemoved();
+    this.#membership.noteRemoved();
   }
 
   /** A snapshot stream to `peer` finished (`ok`) or failed. */
@@ -343,65 +323,27 @@ export class Node implements KeyValueNode {
     };
   }
 
-  /**
-   * The replicated list. Until this member's own announcement is applied, its entry shows what it
-   * is about to announce: etcd serves no client before it has published, so its clients never
-   * see a member without client URLs, and neither should ours (etcdctl needs them to sync).
-   */
+  /** The cluster id and Raft position every key response's headers carry. */
   headerStatus(): HeaderStatus {
     const raft = this.#raft.basicStatus();
     return { clusterId: this.#clusterIdText, raftIndex: raft.commit, raftTerm: raft.term };
   }
 
+  /** The replicated member list (see `Membership.list`). */
   members(): readonly MemberInfo[] {
-    const { identity } = this.#options;
-    return this.#members.list().map((member) =>
-      memberInfo(
-        member.id === identity.memberId && member.clientURLs.length === 0
-          ? { ...member, name: identity.name, clientURLs: identity.clientUrls }
-          : member,
-      )
-    );
+    return this.#membership.list();
   }
 
-  async addMember(peerURLs: readonly string[]): Promise<MemberInfo> {
-    const { identity } = this.#options;
-    const id = computeAddedMemberId(peerURLs, identity.clusterId, this.clock.wallMs());
-    const refusal = this.#members.checkAdd(id, peerURLs);
-    if (refusal !== null) throw membershipError(refusal, id);
-    const voters = this.#raft.status().confState.voters;
-    // Like etcd, a lone member may always add a second one: it is the only way to grow.
-    const growingALoneMember = voters.length === 1;
-    if (!growingALoneMember && !this.#enoughStartedAfter([...voters, id])) {
-      throw notEnoughStartedMembers();
-    }
-    const outcome = await this.#proposeConfChange("addVoter", id, "", peerURLs);
-    if (outcome.refusal !== null) throw membershipError(outcome.refusal, id);
-    return memberInfo(outcome.member ?? { id, name: "", peerURLs, clientURLs: [] });
+  addMember(peerURLs: readonly string[]): Promise<MemberInfo> {
+    return this.#membership.add(peerURLs);
   }
 
-  async removeMember(idText: string): Promise<void> {
-    const id = parseMemberId(idText);
-    if (id === null) throw new MembershipError("idNotFound", `No such member: ${idText}`);
-    const refusal = this.#members.checkRemove(id);
-    if (refusal !== null) throw membershipError(refusal, id);
-    const voters = this.#raft.status().confState.voters.filter((voter) => voter !== id);
-    if (voters.length > 0 && !this.#enoughStartedAfter(voters)) throw notEnoughStartedMembers();
-    const outcome = await this.#proposeConfChange("removeNode", id, "", []);
-    if (outcome.refusal !== null) throw membershipError(outcome.refusal, id);
+  removeMember(id: string): Promise<void> {
+    return this.#membership.remove(id);
   }
 
-  async updateMember(idText: string, peerURLs: readonly string[]): Promise<void> {
-    const id = parseMemberId(idText);
-    if (id === null) throw new MembershipError("idNotFound", `No such member: ${idText}`);
-    const refusal = this.#members.checkUpdate(id, peerURLs);
-    if (refusal !== null) throw membershipError(refusal, id);
-    const outcome = await this.#proposeMemberCommand({
-      op: "updateMemberPeers",
-      memberId: id,
-      peerURLs: [...peerURLs],
-    });
-    if (outcome.refusal !== null) throw membershipError(outcome.refusal, id);
+  updateMember(id: string, peerURLs: readonly string[]): Promise<void> {
+    return this.#membership.update(id, peerURLs);
   }
 
   // --- internal ---
@@ -418,54 +360,6 @@ export class Node implements KeyValueNode {
     if ("dropped" in result) return refusal(result.dropped);
     this.#wake();
     return null;
-  }
-
-  #proposeConfChange(
-    type: ConfChange["type"],
-    nodeId: MemberId,
-    name: string,
-    peerURLs: readonly string[],
-  ): Promise<MemberChangeOutcome> {
-    const rejected = this.#admissionError(this.#memberChanges);
-    if (rejected !== null) return Promise.reject(rejected);
-    const requestId = this.#memberChanges.nextRequestId();
-    const proposer = this.#options.identity.memberId;
-    const context = encodeConfChangeContext(this.#options.codec, {
-      proposer,
-      requestId,
-      name,
-      peerURLs,
-    });
-    const result = this.#raft.proposeConfChange({ type, nodeId, context });
-    if ("dropped" in result) return Promise.reject(refusal(result.dropped));
-    this.#wake();
-    return this.#memberChanges.wait(requestId, this.clock.monotonicMs());
-  }
-
-  #proposeMemberCommand(command: MemberCommand): Promise<MemberChangeOutcome> {
-    const rejected = this.#admissionError(this.#memberChanges);
-    if (rejected !== null) return Promise.reject(rejected);
-    const requestId = this.#memberChanges.nextRequestId();
-    const refused = this.#proposeEnvelope(requestId, command);
-    if (refused !== null) return Promise.reject(refused);
-    return this.#memberChanges.wait(requestId, this.clock.monotonicMs());
-  }
-
-  #admissionError(pending: { readonly full: boolean }): EtcdError | null {
-    if (this.#stopping) return new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
-    if (pending.full) return new EtcdError(ErrorCode.raftInternal, "too many pending proposals", 0);
-    return null;
-  }
-
-  /**
-   * etcd's strict reconfiguration check: a change may not leave fewer connected voters than a
-   * quorum of the new membership, or the cluster would stall until the missing ones start.
-   */
-  #enoughStartedAfter(voters: readonly MemberId[]): boolean {
-    const self = this.#options.identity.memberId;
-    const isConnected = this.#options.isPeerConnected ?? (() => false);
-    const started = voters.filter((id) => id === self || isConnected(id)).length;
-    return started >= Math.floor(voters.length / 2) + 1;
   }
 
   /**
@@ -580,7 +474,10 @@ export class Node implements KeyValueNode {
   #applyEntries(entries: readonly Entry[]): void {
     for (const entry of entries) {
       assert(entry.index === this.#appliedIndex + 1, "entries are applied in order, once");
-      if (entry.type === EntryType.confChange) this.#applyConfChange(entry);
+      if (entry.type === EntryType.confChange) {
+        this.#membership.applyConfChange(entry);
+        this.store.markApplied(entry.index);
+      }
       else if (entry.data.byteLength > 0) this.#applyProposal(entry);
       else this.store.markApplied(entry.index);
       this.#appliedIndex = entry.index;
@@ -588,86 +485,6 @@ export class Node implements KeyValueNode {
       this.#appliedSinceSnapshot += 1;
     }
     this.#readBarriers.release(this.#appliedIndex);
-  }
-
-  /**
-   * A conf change changes the member list and Raft's voters together. Every replica applies it to
-   * the same list, so every replica refuses the same invalid ones (a peer URL taken meanwhile, a
-   * removed id), and Raft then learns nothing of a refused change.
-   */
-  #applyConfChange(entry: Entry): void {
-    const change = decodeConfChange(entry.data);
-    const context = this.#contextOf(change);
-    const result = change.type === "removeNode"
-      ? this.#members.remove(change.nodeId)
-      : this.#members.add(change.nodeId, context.name, context.peerURLs);
-    this.store.markApplied(entry.index);
-    if (result === null) {
-      const confState = this.#raft.applyConfChange(change);
-      this.#options.logger.info("membership changed", {
-        index: entry.index,
-        change: change.type,
-        member: formatMemberId(change.nodeId),
-        ...describe(confState),
-      });
-    } else {
-      this.#options.logger.warn("membership change refused", {
-        index: entry.index,
-        change: change.type,
-        member: formatMemberId(change.nodeId),
-        refusal: result,
-      });
-    }
-    if (context.proposer === this.#options.identity.memberId) {
-      const outcome: MemberChangeOutcome = result === null
-        ? { refusal: null, member: this.#members.get(change.nodeId) ?? null }
-        : { refusal: result };
-      this.#memberChanges.resolve(context.requestId, outcome);
-    }
-    if (result !== null) return;
-    this.#membersChanged();
-    if (change.type === "removeNode" && change.nodeId === this.#options.identity.memberId) {
-      this.#noteRemoved();
-    }
-  }
-
-  /** The context a conf change carries, or the founder's entry from the meta for old logs. */
-  #contextOf(change: ConfChange): ConfChangeContext {
-    const decoded = decodeConfChangeContext(this.#options.codec, change.context);
-    if (decoded !== null) return decoded;
-    const founder = this.#options.identity.founders.find((peer) => peer.id === change.nodeId);
-    return {
-      proposer: 0n,
-      requestId: 0,
-      name: founder?.name ?? "",
-      peerURLs: founder?.peerURLs ?? [],
-    };
-  }
-
-  #applyMemberCommand(proposal: Proposal, command: MemberCommand, index: number): void {
-    const result = command.op === "publishMember"
-      ? this.#members.publish(command.memberId, command.name, command.clientURLs)
-      : this.#members.updatePeerURLs(command.memberId, command.peerURLs);
-    this.store.markApplied(index);
-    if (proposal.proposer === this.#options.identity.memberId) {
-      if (command.op === "publishMember") this.#publishProposedAtMs = null;
-      const outcome: MemberChangeOutcome = result === null
-        ? { refusal: null, member: this.#members.get(command.memberId) ?? null }
-        : { refusal: result };
-      this.#memberChanges.resolve(proposal.requestId, outcome);
-    }
-    if (result === null) this.#membersChanged();
-  }
-
-  #membersChanged(): void {
-    this.#options.onMembersChanged?.(this.#members.toSnapshot());
-  }
-
-  #noteRemoved(): void {
-    if (this.#removed) return;
-    this.#removed = true;
-    this.#options.logger.warn("this member was removed from the cluster", {});
-    this.#options.onRemoved?.();
   }
 
   /** A leader's snapshot replaces the log and the store (a member that fell far behind). */
@@ -681,9 +498,7 @@ export class Node implements KeyValueNode {
     // The snapshot passed the leader's checks and our frame CRC; it is the store's own data.
     const state = decodeStateSnapshot(codec, snapshot.data);
     this.store.restore(state.store);
-    const { founders } = this.#options.identity;
-    this.#members.restore(state.members ?? { members: founders, removed: [] });
-    this.#membersChanged();
+    this.#membership.restore(state.members);
     this.#appliedIndex = snapshot.metadata.index;
     this.#appliedTerm = snapshot.metadata.term;
     this.#durableIndex = Math.max(this.#durableIndex, snapshot.metadata.index);
@@ -714,7 +529,8 @@ export class Node implements KeyValueNode {
     this.#clusterClock.observe(proposal.nowMs);
     const { command } = proposal;
     if (command.op === "publishMember" || command.op === "updateMemberPeers") {
-      this.#applyMemberCommand(proposal, command, entry.index);
+      this.#membership.applyCommand(proposal, command);
+      this.store.markApplied(entry.index);
       return;
     }
     const outcome = this.store.apply(command, entry.index, proposal.nowMs);
@@ -729,7 +545,7 @@ export class Node implements KeyValueNode {
     const metadata = { index: this.#appliedIndex, term: this.#appliedTerm, confState };
     const data = encodeStateSnapshot(codec, {
       store: this.store.toSnapshot(),
-      members: this.#members.toSnapshot(),
+      members: this.#membership.toSnapshot(),
     });
     await snapshots.save({ metadata, data });
     // A commit-only hard state may still be held back (see #persist). The snapshot says its
@@ -761,9 +577,9 @@ export class Node implements KeyValueNode {
     this.#readBarriers.expireOverdue(nowMs);
     this.#pendingReads.expireOverdue(nowMs);
     this.#retryReads(nowMs);
-    this.#memberChanges.expireOverdue(nowMs);
+    this.#membership.expireOverdue(nowMs);
     this.#maybeProposeExpiry(nowMs);
-    this.#maybePublish(nowMs);
+    this.#membership.maybePublish(nowMs);
     this.#endWatchesIfLeaderLost(nowMs);
     if (this.#raft.hasReady()) this.#wake();
   }
@@ -825,26 +641,6 @@ export class Node implements KeyValueNode {
     if (ended > 0) this.#options.logger.warn("watches ended: no leader", { watches: ended });
   }
 
-  /** Once it runs, a member announces its name and client URLs through the log, as etcd's do. */
-  #maybePublish(nowMs: number): void {
-    if (this.#stopping || this.#removed || this.#raft.basicStatus().lead === 0n) return;
-    const { identity } = this.#options;
-    const known = this.#members.get(identity.memberId);
-    // A joining member learns itself from the log; until then it has nothing to correct.
-    if (known === undefined) return;
-    if (known.name === identity.name && sameTexts(known.clientURLs, identity.clientUrls)) return;
-    const inFlight = this.#publishProposedAtMs;
-    if (inFlight !== null && nowMs - inFlight < this.#options.requestTimeoutMs) return;
-    const requestId = this.#memberChanges.nextRequestId();
-    const rejected = this.#proposeEnvelope(requestId, {
-      op: "publishMember",
-      memberId: identity.memberId,
-      name: identity.name,
-      clientURLs: [...identity.clientUrls],
-    });
-    if (rejected === null) this.#publishProposedAtMs = nowMs;
-  }
-
   /** The leader removes expired keys through the log, stamped with its own clock. */
   #maybeProposeExpiry(nowMs: number): void {
     if (this.#stopping || this.#raft.basicStatus().role !== "leader") return;
@@ -870,30 +666,6 @@ function countUpTo(entries: readonly Entry[], index: number): number {
   return count;
 }
 
-function memberInfo(member: PeerMeta): MemberInfo {
-  return {
-    id: formatMemberId(member.id),
-    name: member.name,
-    peerURLs: member.peerURLs,
-    clientURLs: member.clientURLs,
-  };
-}
-
-function membershipError(refusal: MembershipRefusal, id: MemberId): MembershipError {
-  return refusalError(refusal, formatMemberId(id));
-}
-
-function notEnoughStartedMembers(): MembershipError {
-  return new MembershipError(
-    "notEnoughStartedMembers",
-    "etcdserver: re-configuration failed due to not enough started members",
-  );
-}
-
-function sameTexts(left: readonly string[], right: readonly string[]): boolean {
-  return left.length === right.length && left.every((text, index) => text === right[index]);
-}
-
 function refusal(reason: string): EtcdError {
   const code = reason === "no leader" ? ErrorCode.leaderElect : ErrorCode.raftInternal;
   return new EtcdError(code, reason, 0);
@@ -903,11 +675,4 @@ function memberState(role: string): NodeStatus["state"] {
   if (role === "leader") return "StateLeader";
   if (role === "candidate" || role === "preCandidate") return "StateCandidate";
   return "StateFollower";
-}
-
-function describe(confState: ConfState): { voters: string[]; learners: string[] } {
-  return {
-    voters: confState.voters.map(formatMemberId),
-    learners: confState.learners.map(formatMemberId),
-  };
 }
