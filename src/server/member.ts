@@ -8,6 +8,7 @@ import { type MsgpackCodec, createMsgpackCodec } from "../codec/index.ts";
 import type { Config } from "../config.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
+import { sameStringSet } from "../lib/same-strings.ts";
 import { createPrng } from "../lib/prng.ts";
 import {
   type Entry,
@@ -275,7 +276,7 @@ function raftConfig(config: Config, memberId: MemberId, logger: Logger): RaftCon
  */
 async function settleMeta(config: Config, dataDir: DataDir, logger: Logger): Promise<MemberMeta> {
   const own = config.initialCluster.find((member) => member.name === config.name);
-  if (own === undefined || !sameUrlSet(own.peerUrls, config.initialAdvertisePeerUrls)) {
+  if (own === undefined || !sameStringSet(own.peerUrls, config.initialAdvertisePeerUrls)) {
     throw new MemberConfigError(
       `Cannot start member "${config.name}": its --initial-advertise-peer-urls do not match ` +
         "its entry in --initial-cluster",
@@ -338,7 +339,7 @@ async function joinMeta(config: Config, logger: Logger): Promise<MemberMeta> {
       continue;
     }
     const self = info.members.find((member) =>
-      sameUrlSet(member.peerURLs, config.initialAdvertisePeerUrls)
+      sameStringSet(member.peerURLs, config.initialAdvertisePeerUrls)
     );
     if (self === undefined) {
       throw new MemberConfigError(
@@ -358,13 +359,6 @@ async function joinMeta(config: Config, logger: Logger): Promise<MemberMeta> {
     "Cannot join the cluster (--initial-cluster-state existing): no other member of " +
       `--initial-cluster answered: ${failures.join("; ") || "it names no other member"}`,
   );
-}
-
-function sameUrlSet(left: readonly string[], right: readonly string[]): boolean {
-  const sortedLeft = [...left].sort();
-  const sortedRight = [...right].sort();
-  return sortedLeft.length === sortedRight.length &&
-    sortedLeft.every((url, index) => url === sortedRight[index]);
 }
 
 function identityOf(config: Config, meta: MemberMeta): NodeIdentity {

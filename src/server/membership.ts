@@ -8,6 +8,7 @@
 import type { MsgpackCodec } from "../codec/index.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
+import { sameStrings } from "../lib/same-strings.ts";
 import {
   type ConfChange,
   type ConfState,
@@ -31,7 +32,7 @@ import {
   type MembershipRefusal,
   refusalError,
 } from "./member-registry.ts";
-import { PendingProposals } from "./pending-proposals.ts";
+import { PendingProposals, refusedByConsensus } from "./pending-proposals.ts";
 import type { Proposal } from "./proposal.ts";
 import { type MemberInfo, MembershipError } from "./types.ts";
 
@@ -206,7 +207,7 @@ export class Membership {
     const known = this.#members.get(identity.memberId);
     // A joining member learns itself from the log; until then it has nothing to correct.
     if (known === undefined) return;
-    if (known.name === identity.name && sameTexts(known.clientURLs, identity.clientUrls)) return;
+    if (known.name === identity.name && sameStrings(known.clientURLs, identity.clientUrls)) return;
     const inFlight = this.#publishProposedAtMs;
     if (inFlight !== null && nowMs - inFlight < this.#options.requestTimeoutMs) return;
     const rejected = this.#options.proposeCommand(this.#changes.nextRequestId(), {
@@ -253,7 +254,7 @@ export class Membership {
       peerURLs,
     });
     const result = raft.proposeConfChange({ type, nodeId, context });
-    if ("dropped" in result) return Promise.reject(dropRefusal(result.dropped));
+    if ("dropped" in result) return Promise.reject(refusedByConsensus(result.dropped));
     this.#options.wake();
     return this.#changes.wait(requestId, clock.monotonicMs());
   }
@@ -331,15 +332,6 @@ function notEnoughStartedMembers(): MembershipError {
     "notEnoughStartedMembers",
     "etcdserver: re-configuration failed due to not enough started members",
   );
-}
-
-function sameTexts(left: readonly string[], right: readonly string[]): boolean {
-  return left.length === right.length && left.every((text, index) => text === right[index]);
-}
-
-function dropRefusal(reason: string): EtcdError {
-  const code = reason === "no leader" ? ErrorCode.leaderElect : ErrorCode.raftInternal;
-  return new EtcdError(code, reason, 0);
 }
 
 function describe(confState: ConfState): { voters: string[]; learners: string[] } {

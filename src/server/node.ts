@@ -28,7 +28,7 @@ import { ClusterClock } from "./cluster-clock.ts";
 import { formatMemberId } from "./identity.ts";
 import type { MemberRegistry, MemberRegistrySnapshot } from "./member-registry.ts";
 import { Membership, type MembershipIdentity } from "./membership.ts";
-import { PendingProposals } from "./pending-proposals.ts";
+import { PendingProposals, refusedByConsensus } from "./pending-proposals.ts";
 import type { LogPersistence, ReplicatedStore, SnapshotPersistence } from "./ports.ts";
 import {
   type ReplicatedCommand,
@@ -290,7 +290,7 @@ export class Node implements KeyValueNode {
     const result = this.#raft.readIndex(context);
     if ("dropped" in result) {
       this.#pendingReads.cancel(context);
-      throw refusal(result.dropped);
+      throw refusedByConsensus(result.dropped);
     }
     this.#wake();
     const readIndex = await index;
@@ -357,7 +357,7 @@ export class Node implements KeyValueNode {
       command,
     });
     const result = this.#raft.propose(data);
-    if ("dropped" in result) return refusal(result.dropped);
+    if ("dropped" in result) return refusedByConsensus(result.dropped);
     this.#wake();
     return null;
   }
@@ -666,10 +666,6 @@ function countUpTo(entries: readonly Entry[], index: number): number {
   return count;
 }
 
-function refusal(reason: string): EtcdError {
-  const code = reason === "no leader" ? ErrorCode.leaderElect : ErrorCode.raftInternal;
-  return new EtcdError(code, reason, 0);
-}
 
 function memberState(role: string): NodeStatus["state"] {
   if (role === "leader") return "StateLeader";

@@ -7,6 +7,7 @@
 import type { Config } from "../config.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
+import { sameStrings } from "../lib/same-strings.ts";
 import { createPrng } from "../lib/prng.ts";
 import type { Message, MemberId } from "../raft/index.ts";
 import type { MemberMeta, PeerMeta } from "../storage/index.ts";
@@ -68,7 +69,7 @@ export class PeerLinks {
     for (const member of members) {
       if (member.id === self || member.peerURLs.length === 0) continue;
       const known = this.#urls.get(member.id);
-      if (known !== undefined && sameUrls(known, member.peerURLs)) continue;
+      if (known !== undefined && sameStrings(known, member.peerURLs)) continue;
       this.#urls.set(member.id, member.peerURLs);
       this.#ensureTransport().addPeer(member.id, member.peerURLs);
     }
@@ -150,8 +151,4 @@ export function followerStatsOf(stats: TransportStats): Record<string, FollowerS
     followers[formatMemberId(peer.id)] = { latency: peer.latency, counts: peer.counts };
   }
   return followers;
-}
-
-function sameUrls(left: readonly string[], right: readonly string[]): boolean {
-  return left.length === right.length && left.every((url, index) => url === right[index]);
 }

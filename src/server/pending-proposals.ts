@@ -18,6 +18,15 @@ export interface PendingProposalsOptions {
 }
 
 /**
+ * The answer to a request Raft refused at once: 301 without a leader (etcd's "During Leader
+ * Election"), 300 otherwise (a transfer in progress, a full uncommitted budget, ...).
+ */
+export function refusedByConsensus(reason: string): EtcdError {
+  const code = reason === "no leader" ? ErrorCode.leaderElect : ErrorCode.raftInternal;
+  return new EtcdError(code, reason, 0);
+}
+
+/**
  * Tracks in-flight proposals by request id. Every waiter has the same timeout, so insertion
  * order is deadline order and `expireOverdue` only looks at the front of the map: no timer per
  * request on the write path.

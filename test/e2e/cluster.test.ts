@@ -6,29 +6,26 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import {
-  freePort,
   killAll,
   pollUntil,
   removeDir,
   type ServerProcess,
   startServer,
 } from "../support/server-process.ts";
+import {
+  type MemberPorts,
+  clusterFlag,
+  leaderOf,
+  memberPorts,
+  putValue,
+  quorumValue,
+} from "../support/member-http.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
   await killAll();
   for (const dir of dirs) removeDir(dir);
 });
-
-interface MemberPorts {
-  readonly name: string;
-  readonly clientPort: number;
-  readonly peerPort: number;
-}
-
-function clusterFlag(members: readonly MemberPorts[]): string {
-  return members.map((member) => `${member.name}=http://127.0.0.1:${member.peerPort}`).join(",");
-}
 
 function startMember(member: MemberPorts, cluster: string, dataDir?: string) {
   return startServer({
@@ -40,49 +37,8 @@ function startMember(member: MemberPorts, cluster: string, dataDir?: string) {
   });
 }
 
-async function put(server: ServerProcess, key: string, value: string): Promise<Response> {
-  return fetch(`${server.clientUrl}/v2/keys${key}`, {
-    method: "PUT",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: `value=${value}`,
-  });
-}
-
-async function quorumValue(server: ServerProcess, key: string): Promise<string | undefined> {
-  const response = await fetch(`${server.clientUrl}/v2/keys${key}?quorum=true`);
-  const body = (await response.json()) as { node?: { value?: string } };
-  return body.node?.value;
-}
-
-async function stateOf(server: ServerProcess): Promise<string> {
-  const self = (await (await fetch(`${server.clientUrl}/v2/stats/self`)).json()) as {
-    state: string;
-  };
-  return self.state;
-}
-
-async function leaderOf(servers: readonly ServerProcess[]): Promise<ServerProcess> {
-  let leader: ServerProcess | undefined;
-  await pollUntil(
-    async () => {
-      const states = await Promise.all(servers.map(stateOf));
-      const leaders = servers.filter((_, index) => states[index] === "StateLeader");
-      leader = leaders.length === 1 ? leaders[0] : undefined;
-      return leader !== undefined;
-    },
-    15_000,
-    "exactly one leader",
-  );
-  if (leader === undefined) throw new Error("no leader");
-  return leader;
-}
-
 test("three members elect one leader, serve writes anywhere and survive a leader kill", async () => {
-  const members: MemberPorts[] = ["n1", "n2", "n3"].map((name) => ({
-    name,
-    clientPort: freePort(),
-    peerPort: freePort(),
-  }));
+  const members: MemberPorts[] = ["n1", "n2", "n3"].map(memberPorts);
   const cluster = clusterFlag(members);
   let servers = await Promise.all(members.map((member) => startMember(member, cluster)));
   for (const server of servers) dirs.push(server.dataDir);
@@ -95,7 +51,7 @@ test("three members elect one leader, serve writes anywhere and survive a leader
 
   // A write through every member is visible to a linearizable read on every member.
   for (const [index, server] of servers.entries()) {
-    expect((await put(server, `/via/${index}`, `v${index}`)).status).toBe(201);
+    expect(await putValue(server, `/via/${index}`, `v${index}`)).toBe(201);
     for (const reader of servers) {
       expect(await quorumValue(reader, `/via/${index}`)).toBe(`v${index}`);
     }
@@ -141,7 +97,7 @@ test("three members elect one leader, serve writes anywhere and survive a leader
     5000,
     "the follower's watch to register",
   );
-  await put(leader, "/watched", "seen");
+  await putValue(leader, "/watched", "seen");
   expect(((await (await watch).json()) as { node: { value: string } }).node.value).toBe("seen");
 
   // Kill the leader: the other two elect a new one, keep every write, and accept new ones.
@@ -149,7 +105,7 @@ test("three members elect one leader, serve writes anywhere and survive a leader
   await leader.stop("SIGKILL");
   const survivors = servers.filter((server) => server !== leader);
   const newLeader = await leaderOf(survivors);
-  expect((await put(newLeader, "/after", "kill")).status).toBe(201);
+  expect(await putValue(newLeader, "/after", "kill")).toBe(201);
   for (const survivor of survivors) {
     expect(await quorumValue(survivor, "/via/0")).toBe("v0");
     expect(await quorumValue(survivor, "/after")).toBe("kill");
@@ -171,16 +127,12 @@ test("three members elect one leader, serve writes anywhere and survive a leader
   expect(await new Response(current.process.stderr).text()).toContain("leadership transferred");
   const remaining = servers.filter((server) => server !== current);
   const successor = await leaderOf(remaining);
-  expect((await put(successor, "/after-transfer", "ok")).status).toBe(201);
+  expect(await putValue(successor, "/after-transfer", "ok")).toBe(201);
   await Promise.all(remaining.map((server) => server.stop()));
 }, 90_000);
 
 test("a member that loses its leader ends its watches and refuses new ones with 301", async () => {
-  const members: MemberPorts[] = ["w1", "w2", "w3"].map((name) => ({
-    name,
-    clientPort: freePort(),
-    peerPort: freePort(),
-  }));
+  const members: MemberPorts[] = ["w1", "w2", "w3"].map(memberPorts);
   const cluster = clusterFlag(members);
   const servers = await Promise.all(members.map((member) => startMember(member, cluster)));
   for (const server of servers) dirs.push(server.dataDir);

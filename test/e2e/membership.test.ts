@@ -13,18 +13,21 @@ import {
   type ServerProcess,
   startServer,
 } from "../support/server-process.ts";
+import {
+  type MemberPorts,
+  clusterFlag,
+  leaderOf,
+  memberPorts,
+  peerUrlOf,
+  putValue,
+  quorumValue,
+} from "../support/member-http.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
   await killAll();
   for (const dir of dirs) removeDir(dir);
 });
-
-interface MemberPorts {
-  readonly name: string;
-  readonly clientPort: number;
-  readonly peerPort: number;
-}
 
 interface MemberBody {
   id: string;
@@ -34,18 +37,6 @@ interface MemberBody {
 }
 
 const tuning = ["--heartbeat-interval", "50", "--election-timeout", "500", "--log-level", "info"];
-
-function ports(name: string): MemberPorts {
-  return { name, clientPort: freePort(), peerPort: freePort() };
-}
-
-function peerUrl(member: MemberPorts): string {
-  return `http://127.0.0.1:${member.peerPort}`;
-}
-
-function clusterFlag(members: readonly MemberPorts[]): string {
-  return members.map((member) => `${member.name}=${peerUrl(member)}`).join(",");
-}
 
 async function startMember(
   member: MemberPorts,
@@ -79,53 +70,11 @@ function postMember(server: ServerProcess, body: string, contentType = "applicat
   });
 }
 
-async function put(server: ServerProcess, key: string, value: string): Promise<number> {
-  const response = await fetch(`${server.clientUrl}/v2/keys${key}`, {
-    method: "PUT",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: `value=${value}`,
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
-
-async function quorumValue(server: ServerProcess, key: string): Promise<string | undefined> {
-  try {
-    const response = await fetch(`${server.clientUrl}/v2/keys${key}?quorum=true`);
-    const body = (await response.json()) as { node?: { value?: string } };
-    return body.node?.value;
-  } catch {
-    return undefined;
-  }
-}
-
-async function leaderOf(servers: readonly ServerProcess[]): Promise<ServerProcess> {
-  let leader: ServerProcess | undefined;
-  await pollUntil(
-    async () => {
-      const states = await Promise.all(
-        servers.map(async (server) => {
-          try {
-            const self = await (await fetch(`${server.clientUrl}/v2/stats/self`)).json();
-            return (self as { state: string }).state;
-          } catch {
-            return "unreachable";
-          }
-        }),
-      );
-      const leaders = servers.filter((_, index) => states[index] === "StateLeader");
-      leader = leaders.length === 1 ? leaders[0] : undefined;
-      return leader !== undefined;
-    },
-    15_000,
-    "exactly one leader",
-  );
-  if (leader === undefined) throw new Error("no leader");
-  return leader;
-}
-
 /** Polls until every server lists exactly `expected` members, each with its client URL. */
-async function awaitMembers(servers: readonly ServerProcess[], expected: readonly ServerProcess[]) {
+async function awaitMembers(
+  servers: readonly ServerProcess[],
+  expected: readonly ServerProcess[],
+): Promise<void> {
   const wanted = expected.map((server) => `${server.name}=${server.clientUrl}`).sort();
   await pollUntil(
     async () => {
@@ -147,7 +96,7 @@ function exited(server: ServerProcess): boolean {
 }
 
 test("members publish, a member is added and joins, bad requests fail, removals stop members", async () => {
-  const founders = ["n1", "n2", "n3"].map(ports);
+  const founders = ["n1", "n2", "n3"].map(memberPorts);
   const servers = await Promise.all(founders.map((member) => startMember(member, founders)));
   await leaderOf(servers);
 
@@ -155,16 +104,16 @@ test("members publish, a member is added and joins, bad requests fail, removals 
   await awaitMembers(servers, servers);
   const machines = await (await fetch(`${servers[2]?.clientUrl}/v2/machines`)).text();
   expect(machines.split(", ").sort()).toEqual(servers.map((server) => server.clientUrl).sort());
-  expect(await put(servers[0] as ServerProcess, "/before", "join")).toBe(201);
+  expect(await putValue(servers[0] as ServerProcess, "/before", "join")).toBe(201);
 
   // Add a fourth member through a follower's API; it starts with the cluster's view and joins.
-  const joiner = ports("n4");
+  const joiner = memberPorts("n4");
   const firstLeader = await leaderOf(servers);
   const follower = servers.find((server) => server !== firstLeader) as ServerProcess;
-  const added = await postMember(follower, JSON.stringify({ peerURLs: [peerUrl(joiner)] }));
+  const added = await postMember(follower, JSON.stringify({ peerURLs: [peerUrlOf(joiner)] }));
   expect(added.status).toBe(201);
   const addedBody = (await added.json()) as MemberBody;
-  expect(addedBody).toMatchObject({ name: "", peerURLs: [peerUrl(joiner)], clientURLs: [] });
+  expect(addedBody).toMatchObject({ name: "", peerURLs: [peerUrlOf(joiner)], clientURLs: [] });
   expect(addedBody.id).toMatch(/^[0-9a-f]{1,16}$/);
 
   const fourth = await startMember(joiner, [...founders, joiner], "existing");
@@ -174,12 +123,12 @@ test("members publish, a member is added and joins, bad requests fail, removals 
     15_000,
     "the joined member to catch up",
   );
-  expect(await put(fourth, "/through", "n4")).toBe(201);
+  expect(await putValue(fourth, "/through", "n4")).toBe(201);
   await awaitMembers(all, all);
   expect((await membersOf(fourth)).find((member) => member.name === "n4")?.id).toBe(addedBody.id);
 
   // Bad requests change nothing and get etcd's answers.
-  const taken = await postMember(fourth, JSON.stringify({ peerURLs: [peerUrl(joiner)] }));
+  const taken = await postMember(fourth, JSON.stringify({ peerURLs: [peerUrlOf(joiner)] }));
   expect(taken.status).toBe(409);
   expect(await taken.text()).toBe('{"message":"membership: peerURL exists"}');
   const plain = await postMember(fourth, "peerURLs=x", "text/plain");
@@ -210,7 +159,7 @@ test("members publish, a member is added and joins, bad requests fail, removals 
   const again = await fetch(`${leader.clientUrl}/v2/members/${victimId}`, { method: "DELETE" });
   expect(again.status).toBe(410);
   expect(await again.text()).toBe(`{"message":"Member permanently removed: ${victimId}"}`);
-  expect(await put(fourth, "/after-removal", "ok")).toBe(201);
+  expect(await putValue(fourth, "/after-removal", "ok")).toBe(201);
 
   // Remove the leader through another member: the leader exits, the rest elect a new one.
   const leaderId = (await membersOf(leader)).find((member) => member.name === leader.name)?.id;
@@ -222,7 +171,7 @@ test("members publish, a member is added and joins, bad requests fail, removals 
   await pollUntil(() => exited(leader), 15_000, "the removed leader to exit");
   const two = three.filter((server) => server !== leader);
   const newLeader = await leaderOf(two);
-  expect(await put(newLeader, "/after-leader-removal", "ok")).toBe(201);
+  expect(await putValue(newLeader, "/after-leader-removal", "ok")).toBe(201);
   for (const server of two) {
     expect(await quorumValue(server, "/before")).toBe("join");
     expect(await quorumValue(server, "/after-leader-removal")).toBe("ok");
@@ -231,11 +180,11 @@ test("members publish, a member is added and joins, bad requests fail, removals 
 }, 120_000);
 
 test("a lone member grows into a pair", async () => {
-  const first = ports("solo");
+  const first = memberPorts("solo");
   const lone = await startMember(first, [first]);
-  expect(await put(lone, "/alone", "yes")).toBe(201);
-  const second = ports("pair");
-  const added = await postMember(lone, JSON.stringify({ peerURLs: [peerUrl(second)] }));
+  expect(await putValue(lone, "/alone", "yes")).toBe(201);
+  const second = memberPorts("pair");
+  const added = await postMember(lone, JSON.stringify({ peerURLs: [peerUrlOf(second)] }));
   expect(added.status).toBe(201);
   const pair = await startMember(second, [first, second], "existing");
   await pollUntil(
@@ -243,7 +192,7 @@ test("a lone member grows into a pair", async () => {
     15_000,
     "the second member to catch up",
   );
-  expect(await put(pair, "/together", "yes")).toBe(201);
+  expect(await putValue(pair, "/together", "yes")).toBe(201);
   expect(await quorumValue(lone, "/together")).toBe("yes");
   await awaitMembers([lone, pair], [lone, pair]);
 }, 60_000);
@@ -253,7 +202,7 @@ test("etcdctl member list, add, update and remove work against a cluster", async
   if (etcdctlPath === null) {
     throw new Error("etcdctl is not installed: apt-get install -y etcd-client (.ci/run does)");
   }
-  const founders = ["e1", "e2", "e3"].map(ports);
+  const founders = ["e1", "e2", "e3"].map(memberPorts);
   const servers = await Promise.all(founders.map((member) => startMember(member, founders)));
   await leaderOf(servers);
   await awaitMembers(servers, servers);
@@ -280,8 +229,8 @@ test("etcdctl member list, add, update and remove work against a cluster", async
   }
   expect(listed.out.match(/isLeader=true/g)?.length).toBe(1);
 
-  const spare = ports("e4");
-  const added = await etcdctl("member", "add", "e4", peerUrl(spare));
+  const spare = memberPorts("e4");
+  const added = await etcdctl("member", "add", "e4", peerUrlOf(spare));
   expect(added.code).toBe(0);
   expect(added.out).toContain('ETCD_INITIAL_CLUSTER_STATE="existing"');
   const id = /with ID ([0-9a-f]+)/.exec(added.out)?.[1] ?? "";
