@@ -105,6 +105,13 @@ export async function openDataDir(options: DataDirOptions): Promise<DataDir> {
 
 // --- internal ---
 
+/**
+ * The WAL writes zeros this far ahead of its data: a batch's fdatasync then rarely has to commit
+ * a new file size or new blocks to the journal (measured on ext4 with three members writing at
+ * once: about 350 µs per fdatasync against 530 µs for a growing file).
+ */
+const walPreallocateBytes = 1024 * 1024;
+
 async function openLocked(
   options: DataDirOptions & { logger: Logger },
   lock: FileLock,
@@ -114,7 +121,7 @@ async function openLocked(
   await makeDirectoryDurably(fs, layout.wal);
   await makeDirectoryDurably(fs, layout.snap);
   const meta = await readMeta(fs, layout.meta);
-  const walOptions = { ...options, dir: layout.wal };
+  const walOptions = { ...options, dir: layout.wal, preallocateBytes: walPreallocateBytes };
   const contents = (await Wal.exists(fs, layout.wal))
     ? await Wal.open(walOptions)
     : await Wal.create(walOptions);

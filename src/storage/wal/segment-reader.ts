@@ -1,8 +1,9 @@
 /**
  * @module
  * Reads one WAL segment: every frame in order, checked and decoded, plus where the valid data
- * ends. Tells a torn tail (the data stops or turns into zeroed sectors, and nothing valid follows)
- * from damage (a complete frame failing its checksum, or a bad frame followed by valid ones).
+ * ends. The data ends cleanly at the end of the file or where only zeros follow (space the WAL
+ * preallocated). Tells a torn tail (a frame cut short, and nothing valid follows) from damage (a
+ * complete frame failing its checksum, or a bad frame followed by valid ones).
  */
 import {
   CorruptionError,
@@ -14,6 +15,7 @@ import {
   decodeSegmentStart,
   decodeSnapshotMetadata,
   frameAlignmentBytes,
+  isZero,
   readFrame,
 } from "../../codec/index.ts";
 import { assert } from "../../lib/assert.ts";
@@ -32,6 +34,8 @@ export interface SegmentContents {
   readonly chain: number;
   /** Bytes of valid frames from the start of the file. */
   readonly validBytes: number;
+  /** Bytes in the file, preallocated zeros after the valid frames included. */
+  readonly fileBytes: number;
   /** Set when the segment ends in a torn tail: why the frame at `validBytes` was rejected. */
   readonly tornReason: string | null;
 }
@@ -54,7 +58,7 @@ export function scanSegment(
   let previousChain = 0;
   for (;;) {
     const result = readFrame(bytes, offset, frameBytesMax);
-    if (result.status === "end") break;
+    if (result.status === "end" || isZeroTail(bytes, offset)) break;
     if (result.status === "corrupt") {
       throw damaged(path, offset, problemOf(result.reason));
     }
@@ -65,7 +69,8 @@ export function scanSegment(
         throw damaged(path, offset, "is incomplete and the segment has no valid header");
       }
       const tornReason = result.reason;
-      return { records, offsets, previousChain, chain, validBytes: offset, tornReason };
+      const fileBytes = bytes.byteLength;
+      return { records, offsets, previousChain, chain, validBytes: offset, fileBytes, tornReason };
     }
     const record = decodeRecord(codec, result.frame, { path, offset });
     if (offset === 0) {
@@ -83,10 +88,20 @@ export function scanSegment(
   if (offset === 0) {
     throw damaged(path, offset, "is missing: the segment is empty");
   }
-  return { records, offsets, previousChain, chain, validBytes: offset, tornReason: null };
+  const fileBytes = bytes.byteLength;
+  return { records, offsets, previousChain, chain, validBytes: offset, fileBytes, tornReason: null };
 }
 
 // --- internal ---
+
+/**
+ * Whether everything from `offset` on is zero: preallocated space no frame has reached yet (a
+ * frame header is never all zeros). A frame torn part-way leaves some of its bytes behind, so it
+ * is not mistaken for this; one of which nothing reached the disk was never acknowledged.
+ */
+function isZeroTail(bytes: Uint8Array, offset: number): boolean {
+  return bytes[offset] === 0 && isZero(bytes, offset, bytes.byteLength);
+}
 
 function problemOf(reason: string): string {
   if (reason === "the frame fails its checksum") return "fails its checksum";

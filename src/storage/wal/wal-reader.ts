@@ -20,6 +20,8 @@ export interface ReadSegments {
   readonly state: ReplayState;
   /** Bytes of valid data in the last segment (after any repair). */
   readonly validBytes: number;
+  /** Bytes in the last segment's file, preallocated zeros included (after any repair). */
+  readonly fileBytes: number;
   /** The chain value after the last valid frame. */
   readonly chain: number;
   readonly lastIndex: number;
@@ -64,7 +66,10 @@ export async function readSegments(options: {
     }
   }
   assert(last !== null, "at least one segment was read");
-  return { segments, state, validBytes: last.validBytes, chain, lastIndex: lastIndexOf(state) };
+  // A repair cuts the file at the end of its valid data.
+  const fileBytes = last.tornReason === null ? last.fileBytes : last.validBytes;
+  const { validBytes } = last;
+  return { segments, state, validBytes, fileBytes, chain, lastIndex: lastIndexOf(state) };
 }
 
 // --- internal ---

@@ -29,12 +29,18 @@ async function workload(options: WalOptions): Promise<number> {
 }
 
 describe("Wal crash points", () => {
-  test("a crash at any file-system operation keeps every synced entry", async () => {
+  test.each([0, 128])("a crash at any file-system operation keeps every synced entry (preallocating %d bytes)", async (preallocateBytes) => {
     let operationsTotal = Number.POSITIVE_INFINITY;
     for (let failAt = 1; failAt <= operationsTotal; failAt++) {
       for (const mode of ["drop", "prefix", "torn"] as const) {
         const fs = await preparedDisk();
-        const options: WalOptions = { fs, dir: walDir, segmentBytes: 300, frameBytesMax: 4096 };
+        const options: WalOptions = {
+          fs,
+          dir: walDir,
+          segmentBytes: 300,
+          frameBytesMax: 4096,
+          preallocateBytes,
+        };
         let operations = 0;
         fs.setFaultHook(() => (++operations === failAt ? "EIO" : null));
         const syncedIndex = await workload(options);

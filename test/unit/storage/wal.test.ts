@@ -178,6 +178,56 @@ describe("Wal", () => {
     expect((await Wal.open(options(disk))).entries).toEqual(entries(1, 3));
   });
 
+  test("preallocated zeros end the log cleanly: reopened, appended to, reopened again", async () => {
+    const fs = await preparedDisk();
+    const preallocating = { ...options(fs), preallocateBytes: 4096 };
+    const { wal } = await Wal.create(preallocating);
+    await wal.save(state(1, 2), entries(1, 3));
+    await wal.sync();
+    const name = await lastSegment(fs);
+    expect((await fs.readFile(posix.join(walDir, name))).byteLength).toBe(4096);
+    await wal.close();
+    const reopened = await Wal.open(preallocating);
+    expect(reopened.entries).toEqual(entries(1, 3));
+    await reopened.wal.save(state(1, 5), entries(4, 30));
+    await reopened.wal.sync();
+    await reopened.wal.close();
+    const again = await Wal.open(preallocating);
+    expect(again.entries).toEqual(entries(1, 30));
+    expect(again.hardState).toEqual(state(1, 5));
+    const size = (await fs.readFile(posix.join(walDir, name))).byteLength;
+    expect(size % 4096).toBe(0);
+    expect(await fs.readdir(walDir)).not.toContain(`${name}.broken`);
+  });
+
+  test("a segment preallocates no further than where it is cut", async () => {
+    const fs = await preparedDisk();
+    const { wal } = await Wal.create({ ...options(fs, 1000), preallocateBytes: 4096 });
+    await wal.save(null, entries(1, 2));
+    const first = await lastSegment(fs);
+    expect((await fs.readFile(posix.join(walDir, first))).byteLength).toBe(1000);
+  });
+
+  test("a frame torn inside preallocated space is still a torn tail", async () => {
+    const fs = await preparedDisk();
+    const preallocating = { ...options(fs), preallocateBytes: 4096 };
+    const { wal } = await Wal.create(preallocating);
+    await wal.save(state(1, 2), entries(1, 3));
+    await wal.sync();
+    const name = await lastSegment(fs);
+    const synced = await fs.readFile(posix.join(walDir, name));
+    const dataEnd = synced.findLastIndex((byte) => byte !== 0) + 1;
+    await wal.save(null, [entry(4, 1, 1500)]);
+    const disk = await copyDir(fs, walDir, (file, bytes) => {
+      // The new frame's first sector made it to disk; the rest did not.
+      if (file === name) bytes.fill(0, Math.ceil((dataEnd + 1) / 512) * 512);
+      return bytes;
+    });
+    const opened = await Wal.open({ ...preallocating, fs: disk });
+    expect(opened.entries).toEqual(entries(1, 3));
+    expect(await disk.readdir(walDir)).toContain(`${name}.broken`);
+  });
+
   test("a flipped bit in a middle record is refused with a clear error", async () => {
     const fs = await preparedDisk();
     const { wal } = await Wal.create(options(fs));
