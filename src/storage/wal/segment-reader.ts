@@ -88,8 +88,9 @@ export function scanSegment(
   if (offset === 0) {
     throw damaged(path, offset, "is missing: the segment is empty");
   }
+  const validBytes = offset;
   const fileBytes = bytes.byteLength;
-  return { records, offsets, previousChain, chain, validBytes: offset, fileBytes, tornReason: null };
+  return { records, offsets, previousChain, chain, validBytes, fileBytes, tornReason: null };
 }
 
 // --- internal ---
