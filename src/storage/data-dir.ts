@@ -29,6 +29,8 @@ export interface DataDirOptions {
   readonly segmentBytes: number;
   /** The largest WAL record. */
   readonly frameBytesMax: number;
+  /** Zeros the WAL writes ahead of its data (default `walPreallocateBytes`, 1 MiB). */
+  readonly preallocateBytes?: number;
   readonly logger?: Logger;
 }
 
@@ -121,7 +123,8 @@ async function openLocked(
   await makeDirectoryDurably(fs, layout.wal);
   await makeDirectoryDurably(fs, layout.snap);
   const meta = await readMeta(fs, layout.meta);
-  const walOptions = { ...options, dir: layout.wal, preallocateBytes: walPreallocateBytes };
+  const preallocateBytes = options.preallocateBytes ?? walPreallocateBytes;
+  const walOptions = { ...options, dir: layout.wal, preallocateBytes };
   const contents = (await Wal.exists(fs, layout.wal))
     ? await Wal.open(walOptions)
     : await Wal.create(walOptions);

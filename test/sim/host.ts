@@ -140,6 +140,7 @@ export class SimHost {
     const recovered = await recoverHost({
       fs: this.fs,
       segmentBytes: environment.options.disk.segmentBytes,
+      preallocateBytes: environment.options.disk.preallocateBytes,
       initialConf: environment.initialConf,
       bootstrap: this.#founders === null ? null : bootstrapLog(this.#founders),
       logger,

@@ -32,6 +32,8 @@ export interface DiskOptions {
   readonly writeLatencyMaxMs: number;
   readonly syncLatencyMaxMs: number;
   readonly segmentBytes: number;
+  /** Zeros the WAL writes ahead of its data (0: none; see `WalOptions.preallocateBytes`). */
+  readonly preallocateBytes: number;
 }
 
 export interface RaftLimits {
@@ -109,6 +111,7 @@ export function drawOptions(seed: number, prng: Prng): SimOptions {
       writeLatencyMaxMs: prng.nextInt(3),
       syncLatencyMaxMs: 1 + prng.nextInt(6),
       segmentBytes: pick(prng, [2048, 8192, 65536]),
+      preallocateBytes: pick(prng, [0, 512, 4096, 1024 * 1024]),
     },
     snapshotEveryEntries: pick(prng, [8, 20, 50, 1_000_000]),
     compactKeepEntries: pick(prng, [0, 2, 10]),

@@ -36,6 +36,7 @@ export interface Recovered {
 export async function recoverHost(options: {
   fs: FileSystem;
   segmentBytes: number;
+  preallocateBytes: number;
   initialConf: ConfState;
   /** For a founder: the log written on its very first start, before anything else. */
   bootstrap: BootstrapLog | null;
@@ -46,6 +47,7 @@ export async function recoverHost(options: {
     fs: options.fs,
     path: dataDirPath,
     segmentBytes: options.segmentBytes,
+    preallocateBytes: options.preallocateBytes,
     frameBytesMax,
     logger: options.logger,
   });

@@ -7,13 +7,16 @@ import { assert } from "../../lib/assert.ts";
 import type { Prng } from "../../lib/prng.ts";
 
 /**
- * What a crash keeps of a file's unsynced appends:
+ * What a crash keeps of a file's unsynced writes, taken as reaching the disk in file order from
+ * the lowest offset written since the last datasync (appends, and overwrites of preallocated
+ * space, go forward):
  * - `drop`: nothing; the file is exactly as of its last datasync.
- * - `prefix`: a random byte prefix of the unsynced appends (a write torn anywhere).
- * - `torn`: a random prefix cut at a 512-byte sector boundary, followed by up to three zeroed
- *   sectors (the size reached the disk, the data did not), never longer than what was written.
- * A file rewritten or truncated inside its durable part since the last sync goes back to its
- * durable contents in every mode.
+ * - `prefix`: a random byte prefix of the unsynced range (a write torn anywhere).
+ * - `torn`: a random prefix cut at a 512-byte sector boundary; past the old end of the file it
+ *   is followed by up to three zeroed sectors (the size reached the disk, the data did not),
+ *   never longer than what was written.
+ * A file truncated inside its durable part since the last sync goes back to its durable
+ * contents in every mode.
  */
 export type CrashMode = "drop" | "prefix" | "torn";
 
@@ -32,6 +35,10 @@ export class SimulatedFile {
   #durableLength = 0;
   /** The durable contents, kept only once a write or truncate touched the durable part. */
   #durableCopy: Uint8Array | null = null;
+  /** The lowest offset written since the last sync (the durable length when none was). */
+  #dirtyFrom = 0;
+  /** Whether a truncate cut into the durable part since the last sync. */
+  #truncatedDurable = false;
 
   get length(): number {
     return this.#length;
@@ -48,6 +55,7 @@ export class SimulatedFile {
 
   write(data: Uint8Array, position: number): void {
     if (position < this.#durableLength) this.#preserveDurable();
+    if (data.byteLength > 0) this.#dirtyFrom = Math.min(this.#dirtyFrom, position);
     const end = position + data.byteLength;
     this.#reserve(end);
     this.#bytes.set(data, position);
@@ -55,7 +63,10 @@ export class SimulatedFile {
   }
 
   truncate(length: number): void {
-    if (length < this.#durableLength) this.#preserveDurable();
+    if (length < this.#durableLength) {
+      this.#preserveDurable();
+      this.#truncatedDurable = true;
+    }
     this.#reserve(length);
     if (length < this.#length) this.#bytes.fill(0, length, this.#length);
     this.#length = length;
@@ -64,6 +75,8 @@ export class SimulatedFile {
   sync(): void {
     this.#durableLength = this.#length;
     this.#durableCopy = null;
+    this.#dirtyFrom = this.#length;
+    this.#truncatedDurable = false;
   }
 
   durableBytes(): Uint8Array {
@@ -84,13 +97,17 @@ export class SimulatedFile {
     this.sync();
   }
 
-  /** The written-but-unsynced tail, or null when the durable part itself was changed. */
-  unsyncedAppend(): { durableLength: number; bytes: Uint8Array } | null {
-    if (this.#durableCopy !== null) return null;
-    assert(this.#length >= this.#durableLength, "an append-only file never shrinks unsynced");
+  /**
+   * The durable contents and the unsynced range (from the lowest offset written since the last
+   * sync to the end), or null when a truncate cut into the durable part.
+   */
+  unsyncedWrites(): { durable: Uint8Array; from: number; bytes: Uint8Array } | null {
+    if (this.#truncatedDurable) return null;
+    const from = Math.min(this.#dirtyFrom, this.#length);
     return {
-      durableLength: this.#durableLength,
-      bytes: this.#bytes.subarray(this.#durableLength, this.#length),
+      durable: this.durableBytes(),
+      from,
+      bytes: this.#bytes.subarray(from, this.#length),
     };
   }
 
@@ -108,27 +125,54 @@ export class SimulatedFile {
 
 /** Leaves `file` as a power cut in `mode` would, drawing choices from `prng`. */
 export function crashFile(file: SimulatedFile, prng: Prng, mode: CrashMode): void {
-  const unsynced = file.unsyncedAppend();
-  if (unsynced === null) {
+  const unsynced = file.unsyncedWrites();
+  if (unsynced === null || unsynced.bytes.byteLength === 0) {
     file.reset(file.durableBytes());
     return;
   }
-  const { durableLength, bytes } = unsynced;
-  const kept = mode === "drop" ? 0 : prng.nextInt(bytes.byteLength + 1);
+  const { durable, from, bytes } = unsynced;
+  const drawn = mode === "drop" ? 0 : prng.nextInt(bytes.byteLength + 1);
+  const kept = keptBytes({ durableLength: durable.byteLength, from, drawn });
   if (mode !== "torn") {
-    const survivor = new Uint8Array(durableLength + kept);
-    survivor.set(file.read(0, durableLength + kept));
+    file.reset(overlay(durable, from, bytes.subarray(0, kept)));
+    return;
+  }
+  const sectorCut = Math.floor((from + kept) / sectorBytes) * sectorBytes;
+  const cut = Math.max(from, sectorCut);
+  const survivor = overlay(durable, from, bytes.subarray(0, cut - from));
+  // Zeroed sectors stand for appends whose size reached the disk but whose data did not, so they
+  // lie past the old end and never reach past what was written.
+  const zeroedSectors = prng.nextInt(4);
+  const zeroedEnd = (Math.floor(cut / sectorBytes) + zeroedSectors) * sectorBytes;
+  const end = Math.min(from + bytes.byteLength, Math.max(cut, zeroedEnd));
+  if (end <= survivor.byteLength) {
     file.reset(survivor);
     return;
   }
-  const sectorCut = Math.floor((durableLength + kept) / sectorBytes) * sectorBytes;
-  const cut = Math.max(durableLength, sectorCut);
-  const zeroedSectors = prng.nextInt(4);
-  // Zeroed sectors stand for appends whose size reached the disk but whose data did not, so they
-  // never reach past what was written.
-  const zeroedEnd = (Math.floor(cut / sectorBytes) + zeroedSectors) * sectorBytes;
-  const end = Math.min(durableLength + bytes.byteLength, Math.max(cut, zeroedEnd));
-  const survivor = new Uint8Array(end);
-  survivor.set(file.read(0, cut));
-  file.reset(survivor);
+  const grown = new Uint8Array(end);
+  grown.set(survivor);
+  file.reset(grown);
+}
+
+// --- internal ---
+
+/**
+ * How much of the unsynced range survives when `drawn` bytes were drawn: a write over bytes the
+ * file already had lands whole sectors or none (so an overwrite cannot leave a sector half new,
+ * half old); past the old end, the file size may stop anywhere.
+ */
+function keptBytes(options: { durableLength: number; from: number; drawn: number }): number {
+  const { durableLength, from, drawn } = options;
+  const end = from + drawn;
+  if (end >= durableLength) return drawn;
+  return Math.max(from, Math.floor(end / sectorBytes) * sectorBytes) - from;
+}
+
+/** `base` with `bytes` written over it at `position`, grown as needed. */
+function overlay(base: Uint8Array, position: number, bytes: Uint8Array): Uint8Array {
+  assert(position <= Math.max(base.byteLength, position), "overlay position is in range");
+  const result = new Uint8Array(Math.max(base.byteLength, position + bytes.byteLength));
+  result.set(base);
+  result.set(bytes, position);
+  return result;
 }

@@ -273,17 +273,12 @@ export class Wal {
     assert(tail.offset % 8 === 0, "WAL frames start at 8-byte aligned offsets");
     assert(encoded.bytes.byteLength % 8 === 0, "WAL frames are padded to 8 bytes");
     const end = tail.offset + encoded.bytes.byteLength;
+    await tail.handle.write(encoded.bytes, tail.offset);
     const allocateTo = this.#allocationEnd(end);
-    if (allocateTo > end) {
-      // One write: the frames, then zeros up to the new preallocated end.
-      const bytes = new Uint8Array(allocateTo - tail.offset);
-      bytes.set(encoded.bytes);
-      await tail.handle.write(bytes, tail.offset);
-      tail.allocatedBytes = allocateTo;
-    } else {
-      await tail.handle.write(encoded.bytes, tail.offset);
-      tail.allocatedBytes = Math.max(tail.allocatedBytes, end);
-    }
+    // The zeros go in a write of their own, after the frames: a crash tears either, not a
+    // frame halfway through a large write.
+    if (allocateTo > end) await tail.handle.write(new Uint8Array(allocateTo - end), end);
+    tail.allocatedBytes = Math.max(tail.allocatedBytes, allocateTo);
     tail.offset = end;
     tail.chain = encoded.chain;
   }

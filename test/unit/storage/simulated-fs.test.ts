@@ -89,7 +89,28 @@ describe("SimulatedFileSystem", () => {
     expect(await fs.readFile("/data/final")).toEqual(bytes(9));
   });
 
-  test("an overwrite of synced bytes reverts to the synced contents in a crash", async () => {
+  test("an overwrite of preallocated zeros survives a crash as whole sectors, in order", async () => {
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 200; seed++) {
+      const fs = await freshDisk();
+      const handle = await fs.open("/data/a", "createExclusive");
+      await handle.write(new Uint8Array(4096), 0);
+      await handle.datasync();
+      await fs.fsyncDir("/data");
+      await handle.write(Uint8Array.from({ length: 1500 }, () => 7), 100);
+      fs.crash(createPrng(seed), seed % 2 === 0 ? "prefix" : "torn");
+      const after = await fs.readFile("/data/a");
+      expect(after.byteLength).toBe(4096);
+      const end = after.findLastIndex((value) => value !== 0) + 1;
+      // Nothing, everything, or up to a sector boundary; never a gap before the end.
+      expect(end === 0 || end === 1600 || end % 512 === 0).toBe(true);
+      expect(after.subarray(Math.min(end, 100), end).every((value) => value === 7)).toBe(true);
+      seen.add(end);
+    }
+    expect([...seen].sort((left, right) => left - right)).toEqual([0, 512, 1024, 1536, 1600]);
+  });
+
+  test("a truncate into synced bytes reverts the file to its synced contents in a crash", async () => {
     const fs = await freshDisk();
     const handle = await fs.open("/data/a", "createExclusive");
     await handle.write(bytes(1, 2, 3, 4), 0);
