@@ -76,6 +76,11 @@ export class Raft {
   /** No new conf change may be proposed until this index is applied. */
   pendingConfIndex = 0;
   uncommittedBytes = 0;
+  /**
+   * A leader appended entries or advanced its commit index since it last sent appends; they go
+   * out in one append per follower when the next Ready is taken (see `flushAppends`).
+   */
+  appendsOwed = false;
 
   constructor(config: RaftConfig, storage: RaftStorage, initial: RaftInitial) {
     this.config = resolveConfig(config);
@@ -152,6 +157,7 @@ export class Raft {
     this.#resetRandomizedElectionTimeout();
     this.leadTransferee = noMember;
     this.votes = new Map();
+    this.appendsOwed = false;
     for (const [id, previous] of this.progress) {
       this.progress.set(id, this.#newProgress(previous.isLearner));
     }
@@ -551,7 +557,7 @@ export class Raft {
     }
     if (!this.#appendEntries(entries)) return dropped("uncommitted limit");
     if (confChange !== undefined) this.pendingConfIndex = this.log.lastIndex();
-    this.#bcastAppend();
+    this.appendsOwed = true;
     return accepted;
   }
 
@@ -626,7 +632,7 @@ export class Raft {
     }
     if (this.#maybeCommit()) {
       this.#releasePendingReads();
-      this.#bcastAppend();
+      this.appendsOwed = true;
     } else if (message.from !== this.id && progress.canBumpCommit(this.log.committed)) {
       // The peer may not know the commit index yet; tell it now rather than at the heartbeat.
       this.#sendAppend(message.from);
@@ -723,6 +729,28 @@ export class Raft {
     progress.becomeSnapshot(index);
     this.#logger.info("raft.snapshot.sent", { to: formatMemberId(to), index });
     return true;
+  }
+
+  /**
+   * Sends what `appendsOwed` holds back: to each follower, the entries it lacks in as few
+   * appends as size and flow control allow, or, with nothing new, the commit index when it would
+   * learn from it. Messages only leave with a Ready, so deferring them to it costs no latency,
+   * and many proposals (or commit advances) between two Readies make one append per follower,
+   * not one each.
+   */
+  flushAppends(): void {
+    if (!this.appendsOwed) return;
+    this.appendsOwed = false;
+    if (this.role !== "leader") return;
+    const committed = this.log.committed;
+    for (const id of sortedIds(this.progress.keys())) {
+      if (id === this.id) continue;
+      const progress = this.progress.get(id) as Progress;
+      if (!this.#maybeSendAppend(id, progress.canBumpCommit(committed))) continue;
+      while (this.#maybeSendAppend(id, false)) {
+        // Keep filling the window.
+      }
+    }
   }
 
   #bcastAppend(): void {

@@ -185,6 +185,7 @@ export class RawNode {
     if (raft.log.unstable.nextEntries().length > 0) return true;
     if (raft.log.hasNextCommittedEntries()) return true;
     if (raft.msgs.length > 0 || raft.msgsAfterAppend.length > 0) return true;
+    if (raft.appendsOwed && raft.role === "leader") return true;
     if (this.#released.length > 0) return true;
     return raft.readStates.length > 0;
   }
@@ -196,6 +197,7 @@ export class RawNode {
   ready(): Ready {
     assert(this.#inProgress === null, "ready() called twice without advance()");
     const raft = this.#raft;
+    raft.flushAppends();
     const log = raft.log;
     const entries = log.unstable.nextEntries();
     const snapshot = log.unstable.nextSnapshot();

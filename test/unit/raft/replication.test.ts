@@ -124,6 +124,38 @@ describe("flow control", () => {
     expect(more.flatMap((message) => message.entries.map((entry) => entry.index))).toEqual([4, 5]);
   });
 
+  test("proposals between two Readies reach each follower in one append", () => {
+    const leader = fixture(1n);
+    electLeader(leader);
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term: 1, index: 1, reject: false,
+      rejectHint: 0, logTerm: 0 });
+    drain(leader);
+    for (const word of ["a", "b", "c", "d", "e"]) leader.node.propose(bytes(word));
+    const sent = ofType(drain(leader), "MsgApp").filter((message) => message.to === 2n);
+    expect(sent.map((message) => message.entries.map((entry) => entry.index))).toEqual([
+      [2, 3, 4, 5, 6],
+    ]);
+  });
+
+  test("a commit advance with nothing new to send is one empty append per follower", () => {
+    const leader = fixture(1n);
+    electLeader(leader);
+    for (const from of [2n, 3n]) {
+      leader.node.step({ type: "MsgAppResp", from, to: 1n, term: 1, index: 1, reject: false,
+        rejectHint: 0, logTerm: 0 });
+    }
+    drain(leader);
+    leader.node.propose(bytes("a"));
+    drain(leader);
+    leader.node.step({ type: "MsgAppResp", from: 2n, to: 1n, term: 1, index: 2, reject: false,
+      rejectHint: 0, logTerm: 0 });
+    const sent = ofType(drain(leader), "MsgApp");
+    expect(sent.map((message) => [message.to, message.entries.length, message.commit])).toEqual([
+      [2n, 0, 2],
+      [3n, 0, 2],
+    ]);
+  });
+
   test("appends are batched up to maxSizePerMsgBytes", () => {
     const leader = fixture(1n, { config: { maxSizePerMsgBytes: 60 } });
     electLeader(leader);
