@@ -4,7 +4,7 @@
  * a message naming the file, because truncating there would lose acknowledged writes.
  */
 import { afterAll, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   binaryPath,
@@ -44,8 +44,10 @@ test("a torn WAL tail is cut off on start and every complete write survives", as
   await writeKeys(server.clientUrl, 20);
   await server.stop("SIGKILL");
   const segment = onlySegment(server.dataDir);
-  // Cut the last record short, as a crash in the middle of a write would.
-  truncateSync(segment, statSync(segment).size - 40);
+  // Cut the last record short, as a crash in the middle of a write would (the WAL preallocates
+  // zeros after its records, so the records end at the last non-zero byte).
+  const dataEnd = readFileSync(segment).findLastIndex((byte) => byte !== 0) + 1;
+  truncateSync(segment, dataEnd - 40);
   const restarted = await startServer({ dataDir: server.dataDir });
   let present = 0;
   for (let index = 0; index < 20; index++) {
@@ -67,7 +69,9 @@ test("a corrupted record in the middle of the WAL refuses to start, naming the f
   await server.stop("SIGTERM");
   const segment = onlySegment(server.dataDir);
   const bytes = readFileSync(segment);
-  const middle = Math.floor(bytes.length / 2);
+  // The middle of the records, not of the file: the WAL preallocates zeros after its data.
+  const dataEnd = bytes.findLastIndex((byte) => byte !== 0) + 1;
+  const middle = Math.floor(dataEnd / 2);
   bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
   writeFileSync(segment, bytes);
   const child = Bun.spawn(
