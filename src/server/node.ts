@@ -38,6 +38,7 @@ import {
 } from "./proposal.ts";
 import { PendingReads } from "./pending-reads.ts";
 import { ReadBarriers } from "./read-barriers.ts";
+import { ReadIndexBatcher } from "./read-index-batcher.ts";
 import { decodeStateSnapshot, encodeStateSnapshot } from "./state-snapshot.ts";
 import {
   type FollowerStats,
@@ -108,6 +109,7 @@ export class Node implements KeyValueNode {
   readonly #membership: Membership;
   readonly #readBarriers = new ReadBarriers();
   readonly #pendingReads = new PendingReads();
+  readonly #readIndexRounds = new ReadIndexBatcher(() => this.#readIndexRound());
   readonly #startTimeMs: number;
   /** Wall ms when this member last saw a new leader. */
   #leaderStartTimeMs: number;
@@ -280,9 +282,18 @@ export class Node implements KeyValueNode {
 
   /**
    * ReadIndex: the leader confirms with a quorum that it still leads and names its commit index;
-   * the read proceeds once this member has applied that far. Every attempt has a fresh context.
+   * the read proceeds once this member has applied that far. Concurrent reads share a round.
    */
   async readBarrier(): Promise<void> {
+    if (this.#stopping) throw new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
+    const deadlineMs = this.clock.monotonicMs() + this.#options.requestTimeoutMs;
+    const readIndex = await this.#readIndexRounds.wait();
+    if (this.#appliedIndex >= readIndex) return;
+    await this.#readBarriers.wait(readIndex, deadlineMs);
+  }
+
+  /** One ReadIndex round; every attempt of it has a fresh context. */
+  async #readIndexRound(): Promise<number> {
     if (this.#stopping) throw new EtcdError(ErrorCode.raftInternal, "member is stopping", 0);
     const nowMs = this.clock.monotonicMs();
     const deadlineMs = nowMs + this.#options.requestTimeoutMs;
@@ -293,9 +304,7 @@ export class Node implements KeyValueNode {
       throw refusedByConsensus(result.dropped);
     }
     this.#wake();
-    const readIndex = await index;
-    if (this.#appliedIndex >= readIndex) return;
-    await this.#readBarriers.wait(readIndex, deadlineMs);
+    return index;
   }
 
   status(): NodeStatus {
