@@ -13,6 +13,7 @@ import type {
 } from "../raft/types.ts";
 import { EntryType } from "../raft/types.ts";
 import { assert } from "../lib/assert.ts";
+import { packEntryTuple } from "./entry-pack.ts";
 import type { MsgpackCodec } from "./msgpack.ts";
 import {
   expectBytes,
@@ -53,10 +54,10 @@ export interface SnapshotHeader {
 }
 
 /** Encodes a log entry. */
-export function encodeEntry(codec: MsgpackCodec, entry: Entry): Uint8Array {
+export function encodeEntry(entry: Entry): Uint8Array {
   assert(Number.isSafeInteger(entry.index) && entry.index >= 1, "entry index must be >= 1");
   assert(Number.isSafeInteger(entry.term) && entry.term >= 0, "entry term must be >= 0");
-  return codec.pack([entry.term, entry.index, entry.type, entry.data]);
+  return packEntryTuple(entry);
 }
 
 /**

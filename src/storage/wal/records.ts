@@ -100,7 +100,7 @@ function frameTypeOf(record: WalRecord): number {
 function payloadOf(codec: MsgpackCodec, record: WalRecord): Uint8Array {
   switch (record.type) {
     case "entry":
-      return encodeEntry(codec, record.entry);
+      return encodeEntry(record.entry);
     case "hardState":
       return encodeHardState(codec, record.hardState);
     case "snapshot":
