@@ -28,6 +28,11 @@ export interface Limits extends TransportLimits {
   frameBytesMax: number;
   /** Applied entries between two snapshots. */
   snapshotEntries: number;
+  /**
+   * Entries a leader keeps in memory below its latest snapshot, so a follower a little behind
+   * catches up from the log rather than by a whole snapshot (etcd keeps 5000).
+   */
+  snapshotCatchUpEntries: number;
   /** Client requests in flight at once; each open watch holds one (and its connection). */
   clientConnectionsMax: number;
   /** Entry bytes in one Raft append message (one entry always goes). */
@@ -56,6 +61,7 @@ export const defaultLimits: Readonly<Limits> = {
   walSegmentBytes: 64 * mebibyte,
   frameBytesMax: 32 * mebibyte,
   snapshotEntries: 10_000,
+  snapshotCatchUpEntries: 5000,
   clientConnectionsMax: 10_000,
   raftMessageBytesMax: mebibyte,
   raftInflightMessagesMax: 256,

@@ -137,6 +137,7 @@ const limitDescriptions: Record<keyof Limits, string> = {
   walSegmentBytes: "Bytes after which a WAL segment is cut.",
   frameBytesMax: "Largest single WAL record or peer frame in bytes.",
   snapshotEntries: "Applied entries between two snapshots.",
+  snapshotCatchUpEntries: "Entries kept below a snapshot for followers a little behind.",
   clientConnectionsMax: "Client requests in flight at once; each open watch holds one.",
   peerSendQueueMessagesMax: "Messages queued for one peer; more are dropped (Raft resends).",
   peerSendQueueBytesMax: "Bytes queued for one peer; at least --frame-bytes-max.",

@@ -160,6 +160,7 @@ async function startOnDataDir(
     requestTimeoutMs: config.requestTimeoutMs,
     pendingProposalsMax: config.limits.pendingProposalsMax,
     snapshotEntries: config.limits.snapshotEntries,
+    snapshotCatchUpEntries: config.limits.snapshotCatchUpEntries,
     tickIntervalMs: tickIntervalMs(config),
     expiryIntervalMs: config.expiryIntervalMs,
     leaderLostAfterMs: config.electionTimeoutMs,

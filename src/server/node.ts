@@ -87,6 +87,8 @@ export interface NodeOptions {
   readonly pendingProposalsMax: number;
   /** Applied entries between snapshots. */
   readonly snapshotEntries: number;
+  /** Entries kept in the in-memory log below each snapshot, for followers a little behind. */
+  readonly snapshotCatchUpEntries: number;
   readonly tickIntervalMs: number;
   /** How often the leader looks for keys whose TTL has passed. */
   readonly expiryIntervalMs: number;
@@ -569,9 +571,12 @@ export class Node implements KeyValueNode {
     await wal.sync();
     // Only now is the snapshot durable and marked, so the log below it may go.
     await wal.releaseTo(metadata.index);
-    // Followers that need older entries get this snapshot instead.
+    // Followers that need entries older than the catch-up window get this snapshot instead. A
+    // follower only a little behind (as one often is under load) still gets entries: a snapshot
+    // would cost it far more, and the proposals it forwarded in them would never be answered.
     raftStorage.createSnapshot(metadata.index, confState, data);
-    raftStorage.compact(metadata.index);
+    const compactTo = metadata.index - this.#options.snapshotCatchUpEntries;
+    if (compactTo > 0) raftStorage.compact(compactTo);
     // Keep one older snapshot as a fallback should the newest turn out damaged.
     await snapshots.purge(2);
     this.#appliedSinceSnapshot = 0;

@@ -57,7 +57,9 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((node) => node.stop()));
 });
 
-async function startNode(options: { snapshotEntries?: number; wal?: RecordingWal } = {}) {
+async function startNode(
+  options: { snapshotEntries?: number; snapshotCatchUpEntries?: number; wal?: RecordingWal } = {},
+) {
   const clock = new ManualClock(Date.UTC(2026, 10, 24));
   const store = new Store({ historyEventsMax: 1000, watchersMax: 100, nodesMax: 10_000 });
   const wal = options.wal ?? new RecordingWal();
@@ -109,6 +111,7 @@ async function startNode(options: { snapshotEntries?: number; wal?: RecordingWal
     requestTimeoutMs: 5000,
     pendingProposalsMax: 1000,
     snapshotEntries: options.snapshotEntries ?? 10_000,
+    snapshotCatchUpEntries: options.snapshotCatchUpEntries ?? 5000,
     tickIntervalMs: 5,
     expiryIntervalMs: 5,
     onFatal: (error) => fatal.push(error),
@@ -117,7 +120,7 @@ async function startNode(options: { snapshotEntries?: number; wal?: RecordingWal
   started.push(node);
   // The sole voter elects itself on its first tick.
   await waitFor(() => node.status().state === "StateLeader");
-  return { node, store, wal, snapshots, clock, fatal };
+  return { node, store, wal, snapshots, clock, fatal, raftStorage };
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
@@ -229,6 +232,17 @@ describe("Node", () => {
     const last = snapshots.saved.at(-1);
     expect(wal.markers.at(-1)).toEqual(last?.metadata);
     expect(wal.releasedTo).toBe(last?.metadata.index ?? -1);
+  });
+
+  test("the in-memory log keeps the catch-up entries below the latest snapshot", async () => {
+    const { node, snapshots, raftStorage } = await startNode({
+      snapshotEntries: 10,
+      snapshotCatchUpEntries: 4,
+    });
+    for (let index = 0; index < 25; index++) await node.propose(set(`/s${index}`, "v"));
+    const snapshotIndex = snapshots.saved.at(-1)?.metadata.index ?? 0;
+    expect(snapshotIndex).toBeGreaterThan(10);
+    expect(raftStorage.firstIndex()).toBe(snapshotIndex - 4 + 1);
   });
 
   test("an acknowledgement does not wait for the fsync of the batch after it", async () => {
