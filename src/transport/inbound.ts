@@ -51,6 +51,8 @@ export interface InboundContext {
   clusterClockMs(): number;
   /** A peer's cluster clock as its ping stated it. */
   peerClock(peerId: MemberId, clockMs: number): void;
+  /** The monotonic clock, for idle detection. */
+  nowMs(): number;
 }
 
 /** The reading side of one peer connection. */
@@ -62,11 +64,18 @@ export class InboundConnection {
   #assembly: SnapshotAssembly | undefined;
   #pendingWrite: Uint8Array | undefined;
   #closing = false;
+  #lastReceivedMs: number;
 
   constructor(socket: InboundSocket, context: InboundContext) {
     this.#socket = socket;
     this.#context = context;
     this.#decoder = new FrameDecoder(context.frameBytesMax);
+    this.#lastReceivedMs = context.nowMs();
+  }
+
+  /** When bytes last arrived (or the connection opened), on the monotonic clock. */
+  get lastReceivedMs(): number {
+    return this.#lastReceivedMs;
   }
 
   /** The sending member, once its handshake was accepted. */
@@ -82,6 +91,7 @@ export class InboundConnection {
   /** Handles one read. */
   receive(data: Uint8Array): void {
     if (this.#closing) return;
+    this.#lastReceivedMs = this.#context.nowMs();
     const result = this.#decoder.push(data);
     for (const frame of result.frames) {
       this.#handleFrame(frame);

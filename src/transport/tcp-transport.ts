@@ -71,6 +71,8 @@ export interface TcpTransportOptions {
   readonly clusterInfo?: () => ClusterInfo;
 }
 
+const defaultPingIntervalMs = 1000;
+
 interface Counters {
   messages: number;
   bytes: number;
@@ -100,6 +102,7 @@ export class TcpTransport implements Transport {
   #onMessage: MessageHandler;
   #onUnreachable: UnreachableHandler;
   #onSnapshotStatus: SnapshotStatusHandler;
+  #idleSweepTimer: unknown;
   readonly #inboundContext: InboundContext;
 
   /** @throws {RangeError} when `listenUrl` is not a peer URL or the limits do not fit. */
@@ -140,17 +143,13 @@ export class TcpTransport implements Transport {
           socket.end();
         },
         close: guarded(logger, "inbound close", (socket) => this.#inboundClosed(socket)),
-        timeout: guarded(logger, "inbound timeout", (socket) => {
-          logger.debug("peer inbound connection idle", { from: socket.data?.peerId });
-          if (socket.data === undefined) socket.end();
-          else socket.data.close();
-        }),
         error: (_socket, error) => {
           logger.debug("peer inbound socket error", { detail: error.message });
         },
       },
     });
     this.#state = "started";
+    this.#scheduleIdleSweep();
     for (const peer of this.#peers.values()) peer.start();
     this.#options.logger.info("peer transport listening", { port: this.#listener.port });
   }
@@ -159,6 +158,7 @@ export class TcpTransport implements Transport {
   async stop(): Promise<void> {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
+    this.#timers.clearTimeout(this.#idleSweepTimer);
     this.#listener?.stop(false);
     const dials = [...this.#peers.values()].map((peer) => peer.dialSettled());
     for (const peer of this.#peers.values()) void peer.close();
@@ -242,7 +242,7 @@ export class TcpTransport implements Transport {
       logger: this.#options.logger,
       frameBytesMax: this.#options.frameBytesMax,
       limits: this.#options.limits,
-      pingIntervalMs: this.#options.pingIntervalMs ?? 1000,
+      pingIntervalMs: this.#options.pingIntervalMs ?? defaultPingIntervalMs,
       connectTimeoutMs: this.#options.connectTimeoutMs ?? 3000,
       pongTimeoutMs: this.#pongTimeoutMs,
       registry: this.#registry,
@@ -379,6 +379,7 @@ export class TcpTransport implements Transport {
         options.clusterInfo?.() ?? { clusterId: options.clusterId, members: [] },
       clusterClockMs: () => this.#clusterClockMs(),
       peerClock: (peerId, clockMs) => this.#notePeerClock(peerId, clockMs),
+      nowMs: () => this.#nowMs(),
       received: (peerId, bytes) => {
         this.#received.bytes += bytes;
         this.#receiveRate.record(this.#nowMs(), 0, bytes);
@@ -410,9 +411,31 @@ export class TcpTransport implements Transport {
     const connection = new InboundConnection(socket, this.#inboundContext);
     socket.data = connection;
     this.#inboundOpen.add(connection);
-    // Dialers ping every interval, so a silent inbound connection (one that never shakes hands,
-    // or whose dialer vanished) is closed after twice the dialer's own pong timeout.
-    socket.timeout(Math.max(1, Math.ceil((this.#pongTimeoutMs * 2) / 1000)));
+  }
+
+  /**
+   * Dialers ping every interval, so a silent inbound connection (one that never shakes hands,
+   * or whose dialer vanished) is closed after twice the dialer's own pong timeout. Bun's
+   * `socket.timeout` cannot do this: it is a one-shot deadline that traffic does not push back,
+   * so it closed busy connections too, dropping whatever the dialer had queued.
+   */
+  #scheduleIdleSweep(): void {
+    const intervalMs = this.#options.pingIntervalMs ?? defaultPingIntervalMs;
+    this.#idleSweepTimer = this.#timers.setTimeout(() => {
+      if (this.#state !== "started") return;
+      this.#closeIdleInbound();
+      this.#scheduleIdleSweep();
+    }, intervalMs);
+  }
+
+  #closeIdleInbound(): void {
+    const idleLimitMs = this.#pongTimeoutMs * 2;
+    const nowMs = this.#nowMs();
+    for (const connection of this.#inboundOpen) {
+      if (nowMs - connection.lastReceivedMs <= idleLimitMs) continue;
+      this.#options.logger.debug("peer inbound connection idle", { from: connection.peerId });
+      connection.close();
+    }
   }
 
   #inboundClosed(socket: Socket<InboundSocketData>): void {

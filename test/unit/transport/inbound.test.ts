@@ -57,6 +57,7 @@ function connection(removed: ReadonlySet<MemberId> = new Set()) {
   const logs: { event: string; fields?: LogFields }[] = [];
   const accepted: MemberId[] = [];
   const clocks: [MemberId, number][] = [];
+  const clock = { nowMs: 1000 };
   const inbound = new InboundConnection(socket, {
     codec,
     frameBytesMax,
@@ -68,12 +69,13 @@ function connection(removed: ReadonlySet<MemberId> = new Set()) {
     received: () => {},
     clusterClockMs: () => 5000,
     peerClock: (peerId, clockMs) => clocks.push([peerId, clockMs]),
+    nowMs: () => clock.nowMs,
     clusterInfo: () => ({
       clusterId,
       members: [{ id: 1n, name: "n1", peerURLs: ["http://127.0.0.1:7001"], clientURLs: [] }],
     }),
   });
-  return { socket, delivered, logs, accepted, inbound, clocks };
+  return { socket, delivered, logs, accepted, inbound, clocks, clock };
 }
 
 function handshake(overrides: Partial<Handshake> = {}): Uint8Array {
@@ -90,6 +92,18 @@ function rejectReason(socket: FakeSocket): string {
 }
 
 describe("InboundConnection handshake", () => {
+  test("every read, even a partial frame, counts as activity for idle detection", () => {
+    const { inbound, clock } = connection();
+    expect(inbound.lastReceivedMs).toBe(1000);
+    clock.nowMs = 1500;
+    const bytes = handshake();
+    inbound.receive(bytes.subarray(0, 3));
+    expect(inbound.lastReceivedMs).toBe(1500);
+    clock.nowMs = 2100;
+    inbound.receive(bytes.subarray(3));
+    expect(inbound.lastReceivedMs).toBe(2100);
+  });
+
   test("a member of another cluster is refused with the reason, and nothing is delivered", () => {
     const { socket, delivered, logs, accepted, inbound } = connection();
     const message = encodeMessage(codec, everyMessage(2n, 1n)[0]!, frameBytesMax);

@@ -429,6 +429,30 @@ describe("TcpTransport over loopback", () => {
     }
   }, 20_000);
 
+  // Bun's socket.timeout() is a one-shot deadline (in 4 s steps) that traffic does not push
+  // back: the transport once used it as an idle timeout, and it cut busy connections, dropping
+  // the proposals a follower had just forwarded. Traffic runs past one such step here.
+  test("a busy inbound connection outlives the idle limit: nothing is dropped", async () => {
+    const [one, two] = await Promise.all([
+      member(1n, { pongTimeoutMs: 150 }),
+      member(2n, { pongTimeoutMs: 150 }),
+    ]);
+    meshOf([one, two]);
+    await pollUntil(() => connected(one, 2n), "the connection");
+    const heartbeat = everyMessage(1n, 2n).find((message) => message.type === "MsgHeartbeat");
+    if (heartbeat === undefined) throw new Error("no heartbeat sample");
+    const endMs = performance.now() + 4_500;
+    let sent = 0;
+    while (performance.now() < endMs) {
+      one.transport.send([heartbeat]);
+      sent += 1;
+      await Bun.sleep(10);
+    }
+    await pollUntil(() => two.heard.messages.length === sent, "every heartbeat delivered");
+    expect(one.heard.unreachable).toEqual([]);
+    expect(two.transport.stats().inboundConnections).toBe(1);
+  }, 15_000);
+
   test("a message over frameBytesMax is dropped on the sending side and reported", async () => {
     const one = await member(1n, { frameBytesMax: 1 << 20, limits: { snapshotChunkBytes: 1000 } });
     const two = await member(2n);
