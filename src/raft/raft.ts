@@ -24,6 +24,7 @@ import type {
   MsgAppResp,
   MsgHeartbeat,
   MsgHeartbeatResp,
+  MsgProp,
   MsgSnap,
   MsgVote,
   MsgVoteResp,
@@ -389,6 +390,7 @@ export class Raft {
       case "MsgTransferLeader":
         // Forward to the leader, keeping `from` (who asked); never back to where it came from.
         if (this.lead === noMember || this.lead === message.from) return;
+        if (message.type === "MsgProp" && this.#joinForwardedProposal(message)) return;
         this.#send({ ...message, to: this.lead, term: 0 });
         return;
       case "MsgApp":
@@ -906,6 +908,27 @@ export class Raft {
     this.msgs.push(message);
   }
 
+  /**
+   * Adds a forwarded proposal's entries to the one still waiting to leave for the same leader
+   * from the same asker, while it stays within a message's size: the leader then decodes and
+   * steps one message per Ready, not one per request.
+   * Membership changes travel alone: a leader refuses a proposal holding two of them whole.
+   * @returns false when there is no such message (or it is full): send this one on its own.
+   */
+  #joinForwardedProposal(message: MsgProp): boolean {
+    if (!allNormal(message.entries)) return false;
+    const bytes = sizeBytes(message.entries);
+    for (let position = this.msgs.length - 1; position >= 0; position -= 1) {
+      const waiting = this.msgs[position];
+      if (waiting?.type !== "MsgProp" || !allNormal(waiting.entries)) continue;
+      if (waiting.to !== this.lead || waiting.from !== message.from) continue;
+      if (sizeBytes(waiting.entries) + bytes > this.config.maxSizePerMsgBytes) return false;
+      this.msgs[position] = { ...waiting, entries: [...waiting.entries, ...message.entries] };
+      return true;
+    }
+    return false;
+  }
+
   #sendAfterAppend(message: MsgAppResp | MsgVoteResp): void {
     assert(message.from === this.id, "Only our own responses wait for durability");
     assert(message.to !== noMember, `${message.type} has no recipient`);
@@ -960,4 +983,8 @@ function isForwardedRequest(message: Message): boolean {
 
 function sortedIds(ids: Iterable<MemberId>): MemberId[] {
   return [...ids].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+}
+
+function allNormal(entries: readonly ProposedEntry[]): boolean {
+  return entries.every((entry) => entry.type === EntryType.normal);
 }

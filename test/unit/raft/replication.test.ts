@@ -6,7 +6,7 @@
  */
 
 import { describe, expect, test } from "bun:test";
-import type { Message } from "../../../src/raft/index.ts";
+import { EntryType, type Message } from "../../../src/raft/index.ts";
 import { createPrng } from "../../../src/lib/prng.ts";
 import { drain, electLeader, fixture, ofType } from "../../support/raft-fixtures.ts";
 import { RaftNetwork, bytes, text } from "../../support/raft-network.ts";
@@ -211,6 +211,44 @@ describe("proposal forwarding", () => {
         "via follower",
       ]);
     }
+  });
+
+  test("proposals forwarded before a Ready leave as one message, in order", () => {
+    const network = new RaftNetwork([1n, 2n, 3n]);
+    network.campaign(1n);
+    network.stabilize();
+    for (const value of ["a", "b", "c"]) network.node(3n).propose(bytes(value));
+    network.process(3n);
+    const forwarded = network.take((message) => message.type === "MsgProp");
+    expect(forwarded).toHaveLength(1);
+    const [message] = forwarded;
+    if (message?.type !== "MsgProp") throw new Error("no MsgProp");
+    expect(message.entries.map((entry) => text(entry.data))).toEqual(["a", "b", "c"]);
+    network.send(message);
+    network.stabilize();
+    expect(network.member(2n).applied.map((entry) => text(entry.data))).toEqual(["a", "b", "c"]);
+  });
+
+  test("a joined forward stays within the message size; membership changes go alone", () => {
+    const network = new RaftNetwork([1n, 2n, 3n], { config: { maxSizePerMsgBytes: 260 } });
+    network.campaign(1n);
+    network.stabilize();
+    const follower = network.node(3n);
+    for (let index = 0; index < 4; index++) follower.propose(new Uint8Array(100).fill(index));
+    follower.proposeConfChange({ type: "removeNode", nodeId: 2n, context: new Uint8Array(0) });
+    follower.propose(new Uint8Array(10));
+    network.process(3n);
+    const forwarded = network.take((message) => message.type === "MsgProp");
+    const sizes = forwarded.map((message) =>
+      message.type === "MsgProp" ? message.entries.length : 0
+    );
+    // Two 100-byte entries fill a message; the small one after the change joins the last one
+    // with room, never the change.
+    expect(sizes).toEqual([2, 3, 1]);
+    const [, second, change] = forwarded;
+    if (second?.type !== "MsgProp" || change?.type !== "MsgProp") throw new Error("no MsgProp");
+    expect(second.entries.at(-1)?.data.byteLength).toBe(10);
+    expect(change.entries.map((entry) => entry.type)).toEqual([EntryType.confChange]);
   });
 
   test("a proposal with no known leader is dropped with a reason", () => {
