@@ -31,6 +31,7 @@ import { Membership, type MembershipIdentity } from "./membership.ts";
 import { PendingProposals, refusedByConsensus } from "./pending-proposals.ts";
 import type { LogPersistence, ReplicatedStore, SnapshotPersistence } from "./ports.ts";
 import {
+  type Proposal,
   type ReplicatedCommand,
   decodeProposal,
   encodeProposal,
@@ -137,6 +138,12 @@ export class Node implements KeyValueNode {
   readonly #clusterClock: ClusterClock;
   readonly #appendStats = new AppendStats();
   readonly #clusterIdText: string;
+  /**
+   * Proposals this member put in the log, by their encoded bytes (which the log passes on
+   * unchanged), so applying them here needs no decoding. `encodeProposal` round-trips every
+   * command exactly (tested), so this applies what every other replica decodes.
+   */
+  readonly #proposalsInLog = new WeakMap<Uint8Array, Proposal>();
   #wakeLoop: (() => void) | null = null;
   #wakeScheduled = false;
   #ticker: ReturnType<typeof setInterval> | null = null;
@@ -362,13 +369,15 @@ export class Node implements KeyValueNode {
 
   /** Puts a command in the log; returns the error to answer with if consensus refused it. */
   #proposeEnvelope(requestId: number, command: ReplicatedCommand): EtcdError | null {
-    const data = encodeProposal(this.#options.codec, {
+    const proposal = {
       proposer: this.#options.identity.memberId,
       requestId,
       nowMs: this.#stampMs(),
       command,
-    });
+    };
+    const data = encodeProposal(this.#options.codec, proposal);
     const result = this.#raft.propose(data);
+    if (!("dropped" in result)) this.#proposalsInLog.set(data, proposal);
     if ("dropped" in result) return refusedByConsensus(result.dropped);
     this.#wake();
     return null;
@@ -401,7 +410,9 @@ export class Node implements KeyValueNode {
         logger.warn("malformed forwarded proposal dropped", { from: formatMemberId(message.from) });
         return null;
       }
-      const data = encodeProposal(codec, { ...proposal, nowMs: this.#stampMs() });
+      const restamped = { ...proposal, nowMs: this.#stampMs() };
+      const data = encodeProposal(codec, restamped);
+      this.#proposalsInLog.set(data, restamped);
       entries.push({ ...entry, data });
     }
     return { ...message, entries };
@@ -549,7 +560,9 @@ export class Node implements KeyValueNode {
   }
 
   #applyProposal(entry: Entry): void {
-    const proposal = decodeProposal(this.#options.codec, entry.data);
+    const proposal = this.#proposalsInLog.get(entry.data) ??
+      decodeProposal(this.#options.codec, entry.data);
+    this.#proposalsInLog.delete(entry.data);
     this.#clusterClock.observe(proposal.nowMs);
     const { command } = proposal;
     if (command.op === "publishMember" || command.op === "updateMemberPeers") {
