@@ -1,76 +1,105 @@
 /**
  * @module
- * A log entry's msgpack tuple `[term, index, type, data]`, written by hand: byte for byte what
- * msgpackr writes for it (so msgpackr reads it back), without msgpackr's per-call work, which
- * the WAL and every follower pay for each entry of every batch.
+ * A log entry's msgpack tuple `[term, index, type, data]` (the WAL's entry record), and the
+ * append message peers exchange most, written by hand: byte for byte what msgpackr writes for
+ * them (so msgpackr reads them back), without msgpackr's per-call work, which the WAL and every
+ * follower pay for each entry of every batch.
  */
-import type { Entry } from "../raft/types.ts";
 import { assert } from "../lib/assert.ts";
+import type { MsgApp } from "../raft/messages.ts";
+import type { Entry } from "../raft/types.ts";
+import {
+  MsgpackWriter,
+  arrayHeaderBytes,
+  bigintBytes,
+  binBytes,
+  fixStringBytes,
+  uintBytes,
+} from "./msgpack-writer.ts";
 
 /** The msgpack encoding of `[entry.term, entry.index, entry.type, entry.data]`. */
 export function packEntryTuple(entry: Entry): Uint8Array {
-  const { term, index, type, data } = entry;
-  assert(Number.isSafeInteger(type) && type >= 0 && type < 128, "entry type is a small count");
-  const dataHeaderBytes = data.byteLength < 0x100 ? 2 : data.byteLength < 0x10000 ? 3 : 5;
-  const total = 1 + uintBytes(term) + uintBytes(index) + 1 + dataHeaderBytes + data.byteLength;
-  const bytes = new Uint8Array(total);
-  const view = new DataView(bytes.buffer);
-  bytes[0] = 0x94; // fixarray of 4
-  let offset = writeUint(view, 1, term);
-  offset = writeUint(view, offset, index);
-  bytes[offset] = type; // positive fixint
-  offset += 1;
-  if (dataHeaderBytes === 2) {
-    view.setUint8(offset, 0xc4);
-    view.setUint8(offset + 1, data.byteLength);
-  } else if (dataHeaderBytes === 3) {
-    view.setUint8(offset, 0xc5);
-    view.setUint16(offset + 1, data.byteLength);
-  } else {
-    view.setUint8(offset, 0xc6);
-    view.setUint32(offset + 1, data.byteLength);
-  }
-  offset += dataHeaderBytes;
-  bytes.set(data, offset);
-  assert(offset + data.byteLength === total, "the tuple fills its buffer exactly");
+  const bytes = new Uint8Array(entryTupleBytes(entry));
+  const writer = new MsgpackWriter(bytes);
+  writeEntryTuple(writer, entry);
+  assert(writer.offset === bytes.byteLength, "the tuple fills its buffer exactly");
   return bytes;
+}
+
+/** Bytes of an entry's tuple. */
+export function entryTupleBytes(entry: Entry): number {
+  return 1 + uintBytes(entry.term) + uintBytes(entry.index) + 1 + binBytes(entry.data.byteLength);
+}
+
+/** Writes an entry's tuple at the writer's offset. */
+export function writeEntryTuple(writer: MsgpackWriter, entry: Entry): void {
+  writer.arrayHeader(4);
+  writer.uint(entry.term);
+  writer.uint(entry.index);
+  writer.smallUint(entry.type);
+  writer.bin(entry.data);
+}
+
+/**
+ * Bytes of a MsgApp as the msgpack map `{type, from, to, term, index, logTerm, entries, commit}`,
+ * each entry the map `{term, index, type, data}`: what msgpackr writes for such objects.
+ */
+export function appendMessageBytes(message: MsgApp): number {
+  let total = 1 + headerBytes(message);
+  total += fixStringBytes("index") + uintBytes(message.index);
+  total += fixStringBytes("logTerm") + uintBytes(message.logTerm);
+  total += fixStringBytes("entries") + arrayHeaderBytes(message.entries.length);
+  for (const entry of message.entries) total += entryMapBytes(entry);
+  total += fixStringBytes("commit") + uintBytes(message.commit);
+  return total;
+}
+
+/** Writes a MsgApp (see `appendMessageBytes`) at the writer's offset. */
+export function writeAppendMessage(writer: MsgpackWriter, message: MsgApp): void {
+  writer.fixMapHeader(8);
+  writeHeader(writer, message);
+  writer.fixString("index");
+  writer.uint(message.index);
+  writer.fixString("logTerm");
+  writer.uint(message.logTerm);
+  writer.fixString("entries");
+  writer.arrayHeader(message.entries.length);
+  for (const entry of message.entries) {
+    writer.fixMapHeader(4);
+    writer.fixString("term");
+    writer.uint(entry.term);
+    writer.fixString("index");
+    writer.uint(entry.index);
+    writer.fixString("type");
+    writer.smallUint(entry.type);
+    writer.fixString("data");
+    writer.bin(entry.data);
+  }
+  writer.fixString("commit");
+  writer.uint(message.commit);
 }
 
 // --- internal ---
 
-const uint32Limit = 2 ** 32;
-
-/** Bytes msgpackr uses for a non-negative safe integer (float64 from 2^32 on, as it does). */
-function uintBytes(value: number): number {
-  assert(Number.isSafeInteger(value) && value >= 0, "a count is a non-negative safe integer");
-  if (value < 0x80) return 1;
-  if (value < 0x100) return 2;
-  if (value < 0x10000) return 3;
-  return value < uint32Limit ? 5 : 9;
+function headerBytes(message: MsgApp): number {
+  return fixStringBytes("type") + fixStringBytes(message.type) +
+    fixStringBytes("from") + bigintBytes + fixStringBytes("to") + bigintBytes +
+    fixStringBytes("term") + uintBytes(message.term);
 }
 
-/** Writes `value` as msgpackr would at `offset`; returns the offset after it. */
-function writeUint(view: DataView, offset: number, value: number): number {
-  const size = uintBytes(value);
-  switch (size) {
-    case 1:
-      view.setUint8(offset, value);
-      break;
-    case 2:
-      view.setUint8(offset, 0xcc);
-      view.setUint8(offset + 1, value);
-      break;
-    case 3:
-      view.setUint8(offset, 0xcd);
-      view.setUint16(offset + 1, value);
-      break;
-    case 5:
-      view.setUint8(offset, 0xce);
-      view.setUint32(offset + 1, value);
-      break;
-    default:
-      view.setUint8(offset, 0xcb);
-      view.setFloat64(offset + 1, value);
-  }
-  return offset + size;
+function writeHeader(writer: MsgpackWriter, message: MsgApp): void {
+  writer.fixString("type");
+  writer.fixString(message.type);
+  writer.fixString("from");
+  writer.bigint(message.from);
+  writer.fixString("to");
+  writer.bigint(message.to);
+  writer.fixString("term");
+  writer.uint(message.term);
+}
+
+function entryMapBytes(entry: Entry): number {
+  return 1 + fixStringBytes("term") + uintBytes(entry.term) + fixStringBytes("index") +
+    uintBytes(entry.index) + fixStringBytes("type") + 1 + fixStringBytes("data") +
+    binBytes(entry.data.byteLength);
 }

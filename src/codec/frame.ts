@@ -72,22 +72,38 @@ export function writeFrame(
   frame: { readonly type: number; readonly payload: Uint8Array },
 ): number {
   const { type, payload } = frame;
-  const total = frameBytesFor(payload.byteLength);
+  assert(offset + frameBytesFor(payload.byteLength) <= target.byteLength, "frame must fit");
+  target.set(payload, offset + frameHeaderBytes);
+  return sealFrame(target, offset, type, payload.byteLength);
+}
+
+/**
+ * Completes a frame whose payload was written in place, `frameHeaderBytes` after `offset`:
+ * writes the header and the padding, and returns the frame's CRC.
+ * @throws {AssertionError} as `writeFrame` does.
+ */
+export function sealFrame(
+  target: Uint8Array,
+  offset: number,
+  type: number,
+  payloadBytes: number,
+): number {
+  const total = frameBytesFor(payloadBytes);
   assert(offset % frameAlignmentBytes === 0, `frame offset ${offset} must be 8-byte aligned`);
   assert(offset + total <= target.byteLength, "frame must fit in its target buffer");
   assert(Number.isInteger(type) && type >= 1 && type <= 255, `frame type ${type} out of range`);
   const view = new DataView(target.buffer, target.byteOffset + offset, frameHeaderBytes);
-  view.setUint32(0, payload.byteLength, true);
+  view.setUint32(0, payloadBytes, true);
   view.setUint8(4, type);
   view.setUint8(5, frameFormatVersion);
-  view.setUint8(6, total - frameHeaderBytes - payload.byteLength);
+  view.setUint8(6, total - frameHeaderBytes - payloadBytes);
   view.setUint8(7, frameMagic);
-  const headerWord = target.subarray(offset, offset + 8);
-  const crc = Bun.hash.crc32(payload, Bun.hash.crc32(headerWord));
+  const payloadStart = offset + frameHeaderBytes;
+  const payload = target.subarray(payloadStart, payloadStart + payloadBytes);
+  const crc = Bun.hash.crc32(payload, Bun.hash.crc32(target.subarray(offset, offset + 8)));
   view.setUint32(8, crc, true);
   view.setUint32(12, Bun.hash.crc32(target.subarray(offset, offset + 12)), true);
-  target.set(payload, offset + frameHeaderBytes);
-  target.fill(0, offset + frameHeaderBytes + payload.byteLength, offset + total);
+  target.fill(0, payloadStart + payloadBytes, offset + total);
   return crc;
 }
 

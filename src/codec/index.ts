@@ -16,9 +16,17 @@ export {
   frameHeaderBytes,
   isZero,
   readFrame,
+  sealFrame,
   sectorBytes,
   writeFrame,
 } from "./frame.ts";
+export {
+  appendMessageBytes,
+  entryTupleBytes,
+  writeAppendMessage,
+  writeEntryTuple,
+} from "./entry-pack.ts";
+export { MsgpackWriter } from "./msgpack-writer.ts";
 export { type MsgpackCodec, createMsgpackCodec } from "./msgpack.ts";
 export {
   type FramedValue,

@@ -11,6 +11,8 @@ import {
   CorruptionError,
   type Frame,
   type MsgpackCodec,
+  MsgpackWriter,
+  appendMessageBytes,
   encodeFrame,
   encodeValueFrame,
   expectCount,
@@ -19,10 +21,14 @@ import {
   expectText,
   expectTexts,
   expectTuple,
+  frameBytesFor,
+  frameHeaderBytes,
   messageTypeMin,
+  sealFrame,
+  writeAppendMessage,
 } from "../codec/index.ts";
 import { assert } from "../lib/assert.ts";
-import type { Message, MsgSnap } from "../raft/index.ts";
+import type { Message, MsgApp, MsgSnap } from "../raft/index.ts";
 import { toMessage } from "./message-shape.ts";
 
 /** Frame types of the peer protocol. */
@@ -126,7 +132,25 @@ export function encodeMessage(
   message: Message,
   frameBytesMax: number,
 ): Uint8Array {
+  if (message.type === "MsgApp") return encodeAppendFrame(message, frameBytesMax);
   return encodeValueFrame(codec, { type: PeerFrameType.message, value: message }, frameBytesMax);
+}
+
+/** A MsgApp, the bulk of a leader's traffic, packed by hand straight into its frame. */
+function encodeAppendFrame(message: MsgApp, frameBytesMax: number): Uint8Array {
+  const payloadBytes = appendMessageBytes(message);
+  const total = frameBytesFor(payloadBytes);
+  if (total > frameBytesMax) {
+    throw new RangeError(
+      `Cannot encode MsgApp: ${total} bytes exceeds frameBytesMax ${frameBytesMax}`,
+    );
+  }
+  const bytes = new Uint8Array(total);
+  const writer = new MsgpackWriter(bytes, frameHeaderBytes);
+  writeAppendMessage(writer, message);
+  assert(writer.offset === frameHeaderBytes + payloadBytes, "a MsgApp fills its frame exactly");
+  sealFrame(bytes, 0, PeerFrameType.message, payloadBytes);
+  return bytes;
 }
 
 /**

@@ -12,7 +12,12 @@ import {
   encodeMetadata,
   encodeSegmentStart,
   encodeSnapshotMetadata,
+  entryTupleBytes,
   frameBytesFor,
+  frameHeaderBytes,
+  MsgpackWriter,
+  sealFrame,
+  writeEntryTuple,
   writeFrame,
 } from "../../codec/index.ts";
 import { assert } from "../../lib/assert.ts";
@@ -53,13 +58,13 @@ export function encodeRecords(
   records: readonly WalRecord[],
   options: { chain: number; frameBytesMax: number },
 ): EncodedRecords {
-  const frames = records.map((record) => ({
-    type: frameTypeOf(record),
-    payload: payloadOf(codec, record),
-  }));
+  // Entries are packed straight into the buffer; the rare other records go through msgpackr.
+  const payloads = records.map((record) =>
+    record.type === "entry" ? entryTupleBytes(record.entry) : payloadOf(codec, record)
+  );
   let total = 0;
-  for (const [position, frame] of frames.entries()) {
-    const frameBytes = frameBytesFor(frame.payload.byteLength);
+  for (const [position, payload] of payloads.entries()) {
+    const frameBytes = frameBytesFor(typeof payload === "number" ? payload : payload.byteLength);
     if (frameBytes > options.frameBytesMax) {
       const record = records[position];
       const what = record?.type === "entry" ? `entry at index ${record.entry.index}` : "record";
@@ -70,11 +75,27 @@ export function encodeRecords(
     total += frameBytes;
   }
   const bytes = new Uint8Array(total);
+  const writer = new MsgpackWriter(bytes);
   let offset = 0;
   let chain = options.chain;
-  for (const frame of frames) {
-    chain = nextChain(chain, writeFrame(bytes, offset, frame));
-    offset += frameBytesFor(frame.payload.byteLength);
+  for (const [position, record] of records.entries()) {
+    const payload = payloads[position];
+    assert(payload !== undefined, "every record has a payload");
+    let crc: number;
+    let payloadBytes: number;
+    if (typeof payload === "number") {
+      assert(record.type === "entry", "only entries are packed in place");
+      writer.offset = offset + frameHeaderBytes;
+      writeEntryTuple(writer, record.entry);
+      payloadBytes = payload;
+      assert(writer.offset === offset + frameHeaderBytes + payload, "an entry fills its frame");
+      crc = sealFrame(bytes, offset, RecordType.entry, payload);
+    } else {
+      payloadBytes = payload.byteLength;
+      crc = writeFrame(bytes, offset, { type: frameTypeOf(record), payload });
+    }
+    chain = nextChain(chain, crc);
+    offset += frameBytesFor(payloadBytes);
   }
   assert(offset === total, "encoded frames must fill the buffer exactly");
   return { bytes, chain };

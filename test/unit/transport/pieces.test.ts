@@ -3,10 +3,10 @@
  * statistics, peer URLs, message shape checks and snapshot chunking.
  */
 import { describe, expect, test } from "bun:test";
-import { CorruptionError, createMsgpackCodec } from "../../../src/codec/index.ts";
+import { CorruptionError, createMsgpackCodec, encodeFrame } from "../../../src/codec/index.ts";
 import { createPrng } from "../../../src/lib/prng.ts";
 import { checkTransportLimits, defaultTransportLimits } from "../../../src/limits.ts";
-import type { MsgSnap } from "../../../src/raft/index.ts";
+import { EntryType, type MsgApp, type MsgSnap } from "../../../src/raft/index.ts";
 import {
   Backoff,
   LatencyRecorder,
@@ -18,7 +18,12 @@ import {
 import { toMessage } from "../../../src/transport/message-shape.ts";
 import { SnapshotAssembly, SnapshotFrames } from "../../../src/transport/snapshot-stream.ts";
 import { FrameDecoder } from "../../../src/transport/frame-decoder.ts";
-import { decodeSnapshotBegin } from "../../../src/transport/wire.ts";
+import {
+  PeerFrameType,
+  decodeMessage,
+  decodeSnapshotBegin,
+  encodeMessage,
+} from "../../../src/transport/wire.ts";
 import { bytesOf, everyMessage } from "./helpers.ts";
 
 describe("SendQueue", () => {
@@ -191,6 +196,38 @@ describe("message shape", () => {
     for (const message of everyMessage(3n, 0xffff_ffff_ffff_ffffn)) {
       expect(toMessage(codec.unpack(codec.pack(message)))).toEqual(message);
     }
+  });
+
+  test("a MsgApp packed by hand is byte for byte msgpackr's frame, at every size boundary", () => {
+    const codec = createMsgpackCodec();
+    const frameBytesMax = 1 << 24;
+    const counts = [0, 1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1];
+    const ids = [1n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n];
+    const entryCounts = [0, 1, 15, 16, 70];
+    for (const [position, count] of counts.entries()) {
+      const id = ids[position % ids.length] ?? 1n;
+      const entryCount = entryCounts[position % entryCounts.length] ?? 0;
+      const entries = Array.from({ length: entryCount }, (_, offset) => ({
+        term: count,
+        index: count + offset,
+        type: offset % 2 === 0 ? EntryType.normal : EntryType.confChange,
+        data: bytesOf([0, 1, 255, 256, 65_535, 65_536][offset % 6] ?? 0, offset),
+      }));
+      const message: MsgApp = { type: "MsgApp", from: id, to: ids[0] ?? 1n, term: count,
+        index: count, logTerm: count, entries, commit: count };
+      const expected = encodeFrame(PeerFrameType.message, codec.pack(message), frameBytesMax);
+      const packed = encodeMessage(codec, message, frameBytesMax);
+      expect(packed).toEqual(expected);
+      const [frame] = new FrameDecoder(frameBytesMax).push(packed).frames;
+      if (frame === undefined) throw new Error("no frame");
+      expect(decodeMessage(codec, frame)).toEqual(message);
+    }
+  });
+
+  test("a MsgApp over frameBytesMax is refused before anything is written", () => {
+    const [app] = everyMessage(1n, 2n);
+    if (app?.type !== "MsgApp") throw new Error("no MsgApp sample");
+    expect(() => encodeMessage(createMsgpackCodec(), app, 64)).toThrow(RangeError);
   });
 
   test("damaged or foreign values are refused with CorruptionError", () => {
