@@ -16,6 +16,7 @@ import {
   fixStringBytes,
   uintBytes,
 } from "./msgpack-writer.ts";
+import { MsgpackReader } from "./msgpack-reader.ts";
 
 /** The msgpack encoding of `[entry.term, entry.index, entry.type, entry.data]`. */
 export function packEntryTuple(entry: Entry): Uint8Array {
@@ -102,4 +103,48 @@ function entryMapBytes(entry: Entry): number {
   return 1 + fixStringBytes("term") + uintBytes(entry.term) + fixStringBytes("index") +
     uintBytes(entry.index) + fixStringBytes("type") + 1 + fixStringBytes("data") +
     binBytes(entry.data.byteLength);
+}
+
+/**
+ * Reads a MsgApp payload laid out as `writeAppendMessage` writes it, into the plain fields
+ * msgpackr would decode (the caller still checks their shape). The entries' data are copied
+ * into one fresh buffer, so no entry keeps the payload alive, and each is a view with a real
+ * `ArrayBuffer` behind it (small standalone typed arrays are costly to decode from later).
+ * @returns undefined when the payload is laid out any other way: decode it generically.
+ */
+export function readAppendMessage(payload: Uint8Array): Record<string, unknown> | undefined {
+  const reader = new MsgpackReader(payload);
+  if (!reader.fixMapHeader(8) || !reader.fixString("type") || !reader.fixString("MsgApp")) {
+    return undefined;
+  }
+  const from = reader.fixString("from") ? reader.bigint() : -1n;
+  const to = reader.fixString("to") ? reader.bigint() : -1n;
+  const term = reader.fixString("term") ? reader.uint() : Number.NaN;
+  const index = reader.fixString("index") ? reader.uint() : Number.NaN;
+  const logTerm = reader.fixString("logTerm") ? reader.uint() : Number.NaN;
+  const count = reader.fixString("entries") ? reader.arrayHeader() : -1;
+  const entries: { term: number; index: number; type: number; start: number; length: number }[] =
+    [];
+  let dataBytes = 0;
+  for (let position = 0; position < count && !reader.failed; position++) {
+    if (!reader.fixMapHeader(4)) break;
+    const entryTerm = reader.fixString("term") ? reader.uint() : Number.NaN;
+    const entryIndex = reader.fixString("index") ? reader.uint() : Number.NaN;
+    const type = reader.fixString("type") ? reader.uint() : Number.NaN;
+    const data = reader.fixString("data") ? reader.bin() : null;
+    if (data === null) break;
+    entries.push({ term: entryTerm, index: entryIndex, type, ...data });
+    dataBytes += data.length;
+  }
+  const commit = reader.fixString("commit") ? reader.uint() : Number.NaN;
+  if (reader.failed || !reader.atEnd) return undefined;
+  const store = new Uint8Array(new ArrayBuffer(dataBytes));
+  let offset = 0;
+  const decoded = entries.map((entry) => {
+    store.set(payload.subarray(entry.start, entry.start + entry.length), offset);
+    const data = store.subarray(offset, offset + entry.length);
+    offset += entry.length;
+    return { term: entry.term, index: entry.index, type: entry.type, data };
+  });
+  return { type: "MsgApp", from, to, term, index, logTerm, entries: decoded, commit };
 }

@@ -23,6 +23,7 @@ export {
 export {
   appendMessageBytes,
   entryTupleBytes,
+  readAppendMessage,
   writeAppendMessage,
   writeEntryTuple,
 } from "./entry-pack.ts";

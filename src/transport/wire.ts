@@ -24,6 +24,7 @@ import {
   frameBytesFor,
   frameHeaderBytes,
   messageTypeMin,
+  readAppendMessage,
   sealFrame,
   writeAppendMessage,
 } from "../codec/index.ts";
@@ -158,6 +159,9 @@ function encodeAppendFrame(message: MsgApp, frameBytesMax: number): Uint8Array {
  * @throws {CorruptionError} when the payload is not a well-formed message.
  */
 export function decodeMessage(codec: MsgpackCodec, frame: Frame): Message {
+  assert(frame.type === PeerFrameType.message, `frame type ${frame.type} is not a message`);
+  const append = readAppendMessage(frame.payload);
+  if (append !== undefined) return toMessage(append);
   return toMessage(unpackFrame(codec, frame, PeerFrameType.message));
 }
 

@@ -3,7 +3,12 @@
  * statistics, peer URLs, message shape checks and snapshot chunking.
  */
 import { describe, expect, test } from "bun:test";
-import { CorruptionError, createMsgpackCodec, encodeFrame } from "../../../src/codec/index.ts";
+import {
+  CorruptionError,
+  createMsgpackCodec,
+  encodeFrame,
+  readAppendMessage,
+} from "../../../src/codec/index.ts";
 import { createPrng } from "../../../src/lib/prng.ts";
 import { checkTransportLimits, defaultTransportLimits } from "../../../src/limits.ts";
 import { EntryType, type MsgApp, type MsgSnap } from "../../../src/raft/index.ts";
@@ -222,6 +227,49 @@ describe("message shape", () => {
       if (frame === undefined) throw new Error("no frame");
       expect(decodeMessage(codec, frame)).toEqual(message);
     }
+  });
+
+  test("a MsgApp laid out another way is still decoded, and entries never alias the frame", () => {
+    const codec = createMsgpackCodec();
+    const data = bytesOf(300);
+    const entry = { data, type: EntryType.normal, index: 8, term: 3 };
+    const reordered = { commit: 7, entries: [entry], logTerm: 3, index: 7, term: 3, to: 2n,
+      from: 1n, type: "MsgApp" };
+    const expected: MsgApp = { type: "MsgApp", from: 1n, to: 2n, term: 3, index: 7, logTerm: 3,
+      entries: [{ term: 3, index: 8, type: EntryType.normal, data }], commit: 7 };
+    for (const bytes of [
+      encodeFrame(PeerFrameType.message, codec.pack(reordered), 1 << 20),
+      encodeMessage(codec, expected, 1 << 20),
+    ]) {
+      const [frame] = new FrameDecoder(1 << 20).push(bytes).frames;
+      if (frame === undefined) throw new Error("no frame");
+      const decoded = decodeMessage(codec, frame);
+      expect(decoded).toEqual(expected);
+      frame.payload.fill(0);
+      bytes.fill(0);
+      expect(decoded).toEqual(expected);
+    }
+  });
+
+  test("the hand reader never throws on a damaged MsgApp payload, only gives up", () => {
+    const codec = createMsgpackCodec();
+    const entries = [0, 1, 2].map((offset) => ({
+      term: 2, index: 10 + offset, type: EntryType.normal, data: bytesOf(20 + offset),
+    }));
+    const message: MsgApp = { type: "MsgApp", from: 2n ** 63n, to: 1n, term: 2, index: 9,
+      logTerm: 2, entries, commit: 9 };
+    const [frame] = new FrameDecoder(1 << 20).push(encodeMessage(codec, message, 1 << 20)).frames;
+    if (frame === undefined) throw new Error("no frame");
+    const payload = frame.payload;
+    for (let position = 0; position <= payload.byteLength; position++) {
+      expect(() => readAppendMessage(payload.subarray(0, position))).not.toThrow();
+      for (const value of [0x00, 0x7f, 0xc4, 0xcb, 0xdd, 0xff]) {
+        const damaged = payload.slice();
+        if (position < damaged.byteLength) damaged[position] = value;
+        expect(() => readAppendMessage(damaged)).not.toThrow();
+      }
+    }
+    expect(readAppendMessage(payload.subarray(0, payload.byteLength - 1))).toBeUndefined();
   });
 
   test("a MsgApp over frameBytesMax is refused before anything is written", () => {
