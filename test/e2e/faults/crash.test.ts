@@ -3,28 +3,18 @@
  * each restarted on its data dir. The load's history must be linearizable and every write a
  * member acknowledged must be present, with its index, on every member afterwards.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Cluster } from "../../support/cluster.ts";
+import { expect, test } from "bun:test";
 import {
-  faultSeed,
   finishLoad,
   startLoad,
   waitForMoreAcknowledged,
 } from "../../support/fault-workload.ts";
-import { explained, type ScenarioState, tearDown } from "../../support/fault-scenario.ts";
+import { faultScenario } from "../../support/fault-scenario.ts";
 
-const seed = faultSeed();
-const state: ScenarioState = { cluster: undefined, failed: false };
-
-beforeAll(async () => {
-  state.cluster = await Cluster.start({ size: 3 });
-}, 30_000);
-
-afterAll(() => tearDown(state), 30_000);
+const scenario = faultScenario({ size: 3 });
 
 test("the leader killed with kill -9 under load is replaced, restarts and catches up", async () => {
-  await explained(state, seed, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(0, async (cluster, seed) => {
     const load = startLoad({ endpoints: cluster.clientUrls(), seed });
     await waitForMoreAcknowledged(load, 30, 10_000, "before the kill");
     const leader = await cluster.waitForLeader();
@@ -39,9 +29,8 @@ test("the leader killed with kill -9 under load is replaced, restarts and catche
 }, 90_000);
 
 test("a follower killed with kill -9 under load restarts and catches up", async () => {
-  await explained(state, seed + 1, async () => {
-    const cluster = state.cluster as Cluster;
-    const load = startLoad({ endpoints: cluster.clientUrls(), seed: seed + 1 });
+  await scenario.run(1, async (cluster, seed) => {
+    const load = startLoad({ endpoints: cluster.clientUrls(), seed });
     await waitForMoreAcknowledged(load, 30, 10_000, "before the kill");
     const leader = await cluster.waitForLeader();
     const follower = cluster.followers(leader)[0];

@@ -5,27 +5,19 @@
  * index; and the cluster keeps serving a checked load with two members killed with kill -9,
  * which then restart and catch up.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Cluster, type Member } from "../../support/cluster.ts";
+import { expect, test } from "bun:test";
+import type { Member } from "../../support/cluster.ts";
 import {
   etcdIndexOf,
   expectConverged,
-  faultSeed,
   finishLoad,
   putKey,
   startLoad,
   waitForMoreAcknowledged,
 } from "../../support/fault-workload.ts";
-import { explained, type ScenarioState, tearDown } from "../../support/fault-scenario.ts";
+import { faultScenario } from "../../support/fault-scenario.ts";
 
-const seed = faultSeed();
-const state: ScenarioState = { cluster: undefined, failed: false };
-
-beforeAll(async () => {
-  state.cluster = await Cluster.start({ size: 5 });
-}, 30_000);
-
-afterAll(() => tearDown(state), 30_000);
+const scenario = faultScenario({ size: 5 });
 
 interface WatchEvent {
   readonly action: string;
@@ -71,8 +63,7 @@ async function collectEvents(
 }
 
 test("writes via followers reach all; a follower's watch sees all events in order", async () => {
-  await explained(state, seed, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(0, async (cluster) => {
     const leader = await cluster.waitForLeader();
     const followers = cluster.followers(leader);
     expect(followers).toHaveLength(4);
@@ -108,8 +99,7 @@ test("writes via followers reach all; a follower's watch sees all events in orde
 }, 60_000);
 
 test("TTL keys expire at the same index on every member", async () => {
-  await explained(state, seed, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(0, async (cluster, seed) => {
     const keys = [0, 1, 2].map((index) => `/ttl/${seed}-${index}`);
     const created = await Promise.all(
       keys.map(async (key, index) => {
@@ -140,9 +130,8 @@ test("TTL keys expire at the same index on every member", async () => {
 }, 60_000);
 
 test("with two of five members killed the cluster serves a checked load", async () => {
-  await explained(state, seed + 1, async () => {
-    const cluster = state.cluster as Cluster;
-    const load = startLoad({ endpoints: cluster.clientUrls(), seed: seed + 1 });
+  await scenario.run(1, async (cluster, seed) => {
+    const load = startLoad({ endpoints: cluster.clientUrls(), seed });
     await waitForMoreAcknowledged(load, 30, 10_000, "before the kills");
     const leader = await cluster.waitForLeader();
     const follower = cluster.followers(leader)[0] as Member;

@@ -4,31 +4,21 @@
  * keys, values, modified indexes and etcd index it had; then the cluster serves a checked load
  * again. With `--snapshot-count 50`, recovery replays a snapshot plus the WAL after it.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Cluster } from "../../support/cluster.ts";
+import { expect, test } from "bun:test";
 import {
   expectAcknowledgedWritesEverywhere,
   expectConverged,
-  faultSeed,
   finishLoad,
   sameTree,
   startLoad,
   waitForMoreAcknowledged,
 } from "../../support/fault-workload.ts";
-import { explained, type ScenarioState, tearDown } from "../../support/fault-scenario.ts";
+import { faultScenario } from "../../support/fault-scenario.ts";
 
-const seed = faultSeed();
-const state: ScenarioState = { cluster: undefined, failed: false };
-
-beforeAll(async () => {
-  state.cluster = await Cluster.start({ size: 3, extraArgs: ["--snapshot-count", "50"] });
-}, 30_000);
-
-afterAll(() => tearDown(state), 30_000);
+const scenario = faultScenario({ size: 3, extraArgs: ["--snapshot-count", "50"] });
 
 test("SIGTERM to every member, then a restart of all, keeps all data and indexes", async () => {
-  await explained(state, seed, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(0, async (cluster, seed) => {
     const first = startLoad({ endpoints: cluster.clientUrls(), seed });
     await waitForMoreAcknowledged(first, 150, 20_000, "before the shutdown");
     const before = await finishLoad(first, cluster.clientUrls(), "before a full restart");

@@ -5,15 +5,14 @@
  * The load's history must be linearizable and every acknowledged write must be on every member
  * that is left, the new one included.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Cluster, type Member, uniquePorts } from "../../support/cluster.ts";
+import { afterAll, expect, test } from "bun:test";
+import { type Member, uniquePorts } from "../../support/cluster.ts";
 import {
-  faultSeed,
   finishLoad,
   startLoad,
   waitForMoreAcknowledged,
 } from "../../support/fault-workload.ts";
-import { explained, type ScenarioState, tearDown } from "../../support/fault-scenario.ts";
+import { faultScenario } from "../../support/fault-scenario.ts";
 import {
   pollUntil,
   removeDir,
@@ -21,18 +20,12 @@ import {
   startServer,
 } from "../../support/server-process.ts";
 
-const seed = faultSeed();
-const state: ScenarioState = { cluster: undefined, failed: false };
+const scenario = faultScenario({ size: 3, extraArgs: ["--snapshot-count", "200"] });
 let joiner: ServerProcess | undefined;
-
-beforeAll(async () => {
-  state.cluster = await Cluster.start({ size: 3, extraArgs: ["--snapshot-count", "200"] });
-}, 30_000);
 
 afterAll(async () => {
   await joiner?.stop("SIGKILL");
-  if (joiner !== undefined && !state.failed) removeDir(joiner.dataDir);
-  await tearDown(state);
+  if (joiner !== undefined && !scenario.failed) removeDir(joiner.dataDir);
 }, 30_000);
 
 interface MemberBody {
@@ -52,8 +45,7 @@ function exited(member: Member): boolean {
 }
 
 test("a member added under load joins, one removed under load stops, nothing is lost", async () => {
-  await explained(state, seed, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(0, async (cluster, seed) => {
     const load = startLoad({ endpoints: cluster.clientUrls(), seed });
     await waitForMoreAcknowledged(load, 30, 10_000, "before the add");
 

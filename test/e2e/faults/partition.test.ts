@@ -4,30 +4,20 @@
  * the isolated old leader never succeeds (it fails or times out); after healing, the old leader
  * follows and converges. The history must be linearizable and no acknowledged write lost.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Cluster } from "../../support/cluster.ts";
+import { expect, test } from "bun:test";
 import {
-  faultSeed,
   finishLoad,
   putKey,
   readTree,
   startLoad,
   waitForMoreAcknowledged,
 } from "../../support/fault-workload.ts";
-import { explained, type ScenarioState, tearDown } from "../../support/fault-scenario.ts";
+import { faultScenario } from "../../support/fault-scenario.ts";
 
-const seed = faultSeed();
-const state: ScenarioState = { cluster: undefined, failed: false };
-
-beforeAll(async () => {
-  state.cluster = await Cluster.start({ size: 3 });
-}, 30_000);
-
-afterAll(() => tearDown(state), 30_000);
+const scenario = faultScenario({ size: 3 });
 
 test("an isolated leader acknowledges no write; the rest go on; healed, it converges", async () => {
-  await explained(state, seed, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(0, async (cluster, seed) => {
     const load = startLoad({ endpoints: cluster.clientUrls(), seed });
     await waitForMoreAcknowledged(load, 30, 10_000, "before the partition");
     const leader = await cluster.waitForLeader();

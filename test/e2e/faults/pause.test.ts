@@ -4,30 +4,21 @@
  * SIGCONT the old leader steps down, follows the new one and catches up. The history must be
  * linearizable (a stale leader waking up must not answer) and no acknowledged write lost.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Cluster, selfStats } from "../../support/cluster.ts";
+import { expect, test } from "bun:test";
+import { selfStats } from "../../support/cluster.ts";
 import {
-  faultSeed,
   finishLoad,
   startLoad,
   waitForMoreAcknowledged,
 } from "../../support/fault-workload.ts";
-import { explained, type ScenarioState, tearDown } from "../../support/fault-scenario.ts";
+import { faultScenario } from "../../support/fault-scenario.ts";
 import { pollUntil } from "../../support/server-process.ts";
 
-const seed = faultSeed();
-const state: ScenarioState = { cluster: undefined, failed: false };
 const electionTimeoutMs = 500;
-
-beforeAll(async () => {
-  state.cluster = await Cluster.start({ size: 3, electionTimeoutMs });
-}, 30_000);
-
-afterAll(() => tearDown(state), 30_000);
+const scenario = faultScenario({ size: 3, electionTimeoutMs });
 
 test("a leader paused with SIGSTOP is replaced, then steps down and catches up", async () => {
-  await explained(state, seed, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(0, async (cluster, seed) => {
     const load = startLoad({ endpoints: cluster.clientUrls(), seed });
     await waitForMoreAcknowledged(load, 30, 10_000, "before the pause");
     const leader = await cluster.waitForLeader();

@@ -5,30 +5,22 @@
  * It must restore one, then hold exactly the keys and etcd index the others hold, under a
  * linearizable history with every acknowledged write present.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Cluster, type Member } from "../../support/cluster.ts";
 import {
   expectConverged,
-  faultSeed,
   finishLoad,
   startLoad,
   waitForMoreAcknowledged,
 } from "../../support/fault-workload.ts";
-import { explained, type ScenarioState, tearDown } from "../../support/fault-scenario.ts";
+import { faultScenario } from "../../support/fault-scenario.ts";
 import { pollUntil } from "../../support/server-process.ts";
 
-const seed = faultSeed();
-const state: ScenarioState = { cluster: undefined, failed: false };
 const snapshotCount = 20;
-
-beforeAll(async () => {
-  state.cluster = await Cluster.start({
-    size: 3,
-    extraArgs: ["--snapshot-count", String(snapshotCount), "--snapshot-catch-up-entries", "5"],
-  });
-}, 30_000);
-
-afterAll(() => tearDown(state), 30_000);
+const scenario = faultScenario({
+  size: 3,
+  extraArgs: ["--snapshot-count", String(snapshotCount), "--snapshot-catch-up-entries", "5"],
+});
 
 /** How often a member's log says it restored a snapshot from its leader. */
 function snapshotsRestored(cluster: Cluster, member: Member): number {
@@ -36,8 +28,7 @@ function snapshotsRestored(cluster: Cluster, member: Member): number {
 }
 
 test("a follower killed during many writes restarts and catches up by snapshot", async () => {
-  await explained(state, seed, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(0, async (cluster, seed) => {
     const load = startLoad({ endpoints: cluster.clientUrls(), seed });
     await waitForMoreAcknowledged(load, 20, 10_000, "before the kill");
     const leader = await cluster.waitForLeader();
@@ -59,8 +50,7 @@ test("a follower killed during many writes restarts and catches up by snapshot",
 }, 90_000);
 
 test("a follower cut off by the proxy during many writes catches up by snapshot", async () => {
-  await explained(state, seed + 1, async () => {
-    const cluster = state.cluster as Cluster;
+  await scenario.run(1, async (cluster, seed) => {
     const load = startLoad({ endpoints: cluster.clientUrls(), seed: seed + 1 });
     await waitForMoreAcknowledged(load, 20, 10_000, "before the partition");
     const leader = await cluster.waitForLeader();
