@@ -11,6 +11,8 @@
  * @returns The JSON string literal, quotes included.
  */
 export function quoteGo(text: string): string {
+  // Keys and values are usually plain text that both encoders copy as is.
+  if (plainText.test(text)) return `"${text}"`;
   const quoted = JSON.stringify(text);
   // Most strings need nothing more; only scan again when a character Go treats differently
   // (or a backslash pair that might be `\b` or `\f`) is present.
@@ -72,6 +74,8 @@ export function formatGoDuration(durationMs: number): string {
 
 // --- internal ---
 
+/** Text JSON and Go copy between the quotes unchanged (surrogates take the careful path). */
+const plainText = /^[^"\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]*$/;
 const goDifferences = /[<>&\u2028\u2029]|\\[bf]/;
 // Escape sequences are matched as pairs so that an escaped backslash followed by `b` is kept.
 const goEscapes = /\\[\\"bfnrtu/]|[<>&\u2028\u2029]/g;

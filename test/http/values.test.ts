@@ -4,7 +4,7 @@
  * trips of anything form-encodable, large values.
  */
 import { expect, test } from "bun:test";
-import { quoteGo } from "../../src/http/go-json.ts";
+import { quoteGo, stringifyGo } from "../../src/http/go-json.ts";
 import { get, nodeOfReply, put } from "../support/http-client.ts";
 import { describeMatrix } from "../support/http-matrix.ts";
 
@@ -29,6 +29,15 @@ describeMatrix("values and escaping", (target) => {
 
   test("a literal backslash followed by b or f is not mistaken for an escape", () => {
     expect(quoteGo("\\b\\f<")).toBe('"\\\\b\\\\f\\u003c"');
+  });
+
+  test("plain text is quoted as is, and every code unit still escapes as Go's encoder does", () => {
+    expect(quoteGo("/a/b c")).toBe('"/a/b c"');
+    for (let code = 0; code <= 0xffff; code++) {
+      const text = `k${String.fromCharCode(code)}v`;
+      expect(quoteGo(text)).toBe(stringifyGo(text));
+    }
+    expect(quoteGo("\u{1F600}")).toBe(stringifyGo("\u{1F600}"));
   });
 
   test("keys are escaped the same way", async () => {
