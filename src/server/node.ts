@@ -35,6 +35,7 @@ import {
   type ReplicatedCommand,
   decodeProposal,
   encodeProposal,
+  restampProposal,
   tryDecodeProposal,
 } from "./proposal.ts";
 import { PendingReads } from "./pending-reads.ts";
@@ -411,7 +412,7 @@ export class Node implements KeyValueNode {
         return null;
       }
       const restamped = { ...proposal, nowMs: this.#stampMs() };
-      const data = encodeProposal(codec, restamped);
+      const data = restampProposal(codec, entry.data, proposal, restamped.nowMs);
       this.#proposalsInLog.set(data, restamped);
       entries.push({ ...entry, data });
     }

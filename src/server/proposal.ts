@@ -59,7 +59,50 @@ export function tryDecodeProposal(codec: MsgpackCodec, data: Uint8Array): Propos
   return { proposer, requestId, nowMs, command };
 }
 
+/**
+ * The same proposal with another time stamp, by overwriting the stamp's bytes in a copy of
+ * `data` when both stamps are msgpack float64s (wall-clock milliseconds always are): what
+ * `encodeProposal` would write for it, without encoding the command again.
+ */
+export function restampProposal(
+  codec: MsgpackCodec,
+  data: Uint8Array,
+  proposal: Proposal,
+  nowMs: number,
+): Uint8Array {
+  const offset = stampOffset(data);
+  if (offset === null || !packsAsFloat64(nowMs)) {
+    return encodeProposal(codec, { ...proposal, nowMs });
+  }
+  const copy = data.slice();
+  new DataView(copy.buffer, copy.byteOffset, copy.byteLength).setFloat64(offset + 1, nowMs);
+  return copy;
+}
+
 // --- internal ---
+
+/** Where the stamp's float64 marker is: after the array header, version, proposer and id. */
+function stampOffset(data: Uint8Array): number | null {
+  // fixarray of 5, then the format version as a positive fixint.
+  if (data[0] !== 0x95 || data[1] !== proposalFormatVersion) return null;
+  // The proposer, a 64-bit id (int64 or uint64).
+  if (data[2] !== 0xd3 && data[2] !== 0xcf) return null;
+  let offset = 11;
+  const idMarker = data[offset];
+  if (idMarker === undefined) return null;
+  if (idMarker < 0x80) offset += 1;
+  else if (idMarker === 0xcc) offset += 2;
+  else if (idMarker === 0xcd) offset += 3;
+  else if (idMarker === 0xce) offset += 5;
+  else if (idMarker === 0xcb) offset += 9;
+  else return null;
+  return data[offset] === 0xcb && offset + 9 <= data.byteLength ? offset : null;
+}
+
+/** Whether msgpackr writes `value` as a float64 (not as one of its integer forms). */
+function packsAsFloat64(value: number): boolean {
+  return !(Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 32);
+}
 
 const commandOps = new Set([
   "set",

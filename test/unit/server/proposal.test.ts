@@ -14,6 +14,7 @@ import {
   type ReplicatedCommand,
   decodeProposal,
   encodeProposal,
+  restampProposal,
   tryDecodeProposal,
 } from "../../../src/server/proposal.ts";
 
@@ -80,6 +81,25 @@ describe("proposal envelope", () => {
     for (const command of commands) {
       const proposal: Proposal = { proposer: 2n, requestId: 2 ** 40, nowMs: 0.5, command };
       expect(decodeProposal(codec, encodeProposal(codec, proposal))).toStrictEqual(proposal);
+    }
+  });
+
+  test("a restamped proposal is exactly what encoding it with the new stamp writes", () => {
+    const command: ReplicatedCommand = { op: "delete", key: "/k", dir: false, recursive: false };
+    const stamps = [0, 1, 0.5, 2 ** 31, 2 ** 32 - 1, 2 ** 32, nowMs, nowMs + 0.25, -1, -(2 ** 40)];
+    for (const proposer of [1n, 2n ** 63n, 2n ** 64n - 1n]) {
+      for (const requestId of [1, 127, 128, 65_536, 2 ** 32, 2 ** 53 - 1]) {
+        for (const before of stamps) {
+          const proposal: Proposal = { proposer, requestId, nowMs: before, command };
+          const data = encodeProposal(codec, proposal);
+          const original = data.slice();
+          for (const after of stamps) {
+            const restamped = restampProposal(codec, data, proposal, after);
+            expect(restamped).toEqual(encodeProposal(codec, { ...proposal, nowMs: after }));
+          }
+          expect(data).toEqual(original);
+        }
+      }
     }
   });
 
