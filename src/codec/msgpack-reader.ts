@@ -1,8 +1,8 @@
 /**
  * @module
  * Reading back exactly what `MsgpackWriter` writes, for the hot records. Every read checks the
- * byte it expects and reports a mismatch by returning `undefined` (never throwing), so a caller
- * can fall back to msgpackr for anything laid out differently.
+ * bytes it expects; a mismatch (or the end of the data) sets `failed` and returns a placeholder,
+ * never throws, so a caller can fall back to msgpackr for anything laid out differently.
  */
 
 /** Reads msgpack values at a moving offset; `failed` turns true at the first mismatch. */
