@@ -27,7 +27,7 @@ export {
   writeAppendMessage,
   writeEntryTuple,
 } from "./entry-pack.ts";
-export { MsgpackWriter } from "./msgpack-writer.ts";
+export { MsgpackWriter, isPackedAsInteger } from "./msgpack-writer.ts";
 export { type MsgpackCodec, createMsgpackCodec } from "./msgpack.ts";
 export {
   type FramedValue,

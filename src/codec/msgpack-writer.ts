@@ -20,6 +20,11 @@ export function uintBytes(value: number): number {
   return value < uint32Limit ? 5 : 9;
 }
 
+/** Whether msgpackr writes `value` in one of its integer forms rather than as a float64. */
+export function isPackedAsInteger(value: number): boolean {
+  return Number.isInteger(value) && value >= -(2 ** 31) && value < uint32Limit;
+}
+
 /** Bytes of a 64-bit id (msgpackr writes every bigint as int64, or uint64 from 2^63 on). */
 export const bigintBytes = 9;
 

@@ -4,7 +4,7 @@
  * answers the client), a request id, and the proposer's wall time, which becomes the command's
  * one notion of "now" on every replica.
  */
-import type { MsgpackCodec } from "../codec/index.ts";
+import { type MsgpackCodec, isPackedAsInteger } from "../codec/index.ts";
 import { assert } from "../lib/assert.ts";
 import type { MemberId } from "../raft/types.ts";
 import type { StoreCommand } from "../store/types.ts";
@@ -71,7 +71,7 @@ export function restampProposal(
   nowMs: number,
 ): Uint8Array {
   const offset = stampOffset(data);
-  if (offset === null || !packsAsFloat64(nowMs)) {
+  if (offset === null || isPackedAsInteger(nowMs)) {
     return encodeProposal(codec, { ...proposal, nowMs });
   }
   const copy = data.slice();
@@ -97,11 +97,6 @@ function stampOffset(data: Uint8Array): number | null {
   else if (idMarker === 0xcb) offset += 9;
   else return null;
   return data[offset] === 0xcb && offset + 9 <= data.byteLength ? offset : null;
-}
-
-/** Whether msgpackr writes `value` as a float64 (not as one of its integer forms). */
-function packsAsFloat64(value: number): boolean {
-  return !(Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 32);
 }
 
 const commandOps = new Set([
