@@ -7,6 +7,7 @@
 import { cairnVersion, runCli } from "./cli/index.ts";
 import type { Config } from "./config.ts";
 import { type Listening, createApp, listen } from "./http/index.ts";
+import { allocatorEnvironment } from "./lib/allocator-tuning.ts";
 import { systemClock } from "./lib/clock.ts";
 import { type Logger, createJsonLogger } from "./lib/log.ts";
 import { openMember } from "./server/member.ts";
@@ -84,6 +85,24 @@ async function openMemberOrExit(config: Config, logger: Logger, onRemoved: () =>
   }
 }
 
+/**
+ * Starts this binary again, in the same process, with the allocator settings of
+ * lib/allocator-tuning.ts when the environment lacks them. Only the compiled executable does
+ * so: its arguments are all the user's, so it can be started the same way again. If `execve`
+ * fails, cairn runs on with the allocator's defaults, which are only slower.
+ */
+function reexecuteWithAllocatorSettings(): void {
+  if (!import.meta.path.startsWith("/$bunfs/") || process.execve === undefined) return;
+  const env = allocatorEnvironment(process.env);
+  if (env === null) return;
+  try {
+    process.execve(process.execPath, [process.execPath, ...process.argv.slice(2)], env);
+  } catch {
+    // Nothing was replaced; carry on as this process.
+  }
+}
+
+reexecuteWithAllocatorSettings();
 process.exitCode = await runCli(process.argv.slice(2), {
   serve,
   env: process.env,

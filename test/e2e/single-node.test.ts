@@ -3,6 +3,7 @@
  * a second process on its data dir, and stopping cleanly on SIGTERM.
  */
 import { afterAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import {
   binaryPath,
   killAll,
@@ -23,6 +24,17 @@ async function put(base: string, key: string, body: string): Promise<Response> {
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body,
   });
+}
+
+/** The environment a running process was given at its last `execve` (Linux /proc). */
+function environmentOf(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  return new Map(
+    entries.filter((entry) => entry.includes("=")).map((entry) => {
+      const at = entry.indexOf("=");
+      return [entry.slice(0, at), entry.slice(at + 1)] as const;
+    }),
+  );
 }
 
 describe("the cairn binary", () => {
@@ -105,6 +117,24 @@ describe("the cairn binary", () => {
     expect(await new Response(intruder.stderr).text()).toContain("in use by another cairn");
     expect((await fetch(`${server.clientUrl}/health`)).ok).toBe(true);
     await server.stop();
+  });
+
+  test("runs with its allocator settings, in the process that was started", async () => {
+    const server = await startServer();
+    dirs.push(server.dataDir);
+    const environment = environmentOf(server.process.pid);
+    expect(environment.get("MIMALLOC_PURGE_DELAY")).toBe("1000");
+    expect(environment.get("MIMALLOC_PURGE_HOLES")).toBe("0");
+    expect(await server.stop("SIGTERM")).toBe(0);
+  });
+
+  test("an allocator setting from the environment wins over cairn's", async () => {
+    const server = await startServer({ env: { MIMALLOC_PURGE_DELAY: "250" } });
+    dirs.push(server.dataDir);
+    const environment = environmentOf(server.process.pid);
+    expect(environment.get("MIMALLOC_PURGE_DELAY")).toBe("250");
+    expect(environment.get("MIMALLOC_PURGE_HOLES")).toBe("0");
+    expect(await server.stop("SIGTERM")).toBe(0);
   });
 
   test("--version prints the version and exits 0", async () => {

@@ -32,6 +32,8 @@ export interface ServerOptions {
   readonly peerPort?: number;
   readonly name?: string;
   readonly extraArgs?: readonly string[];
+  /** Variables added to this process's environment for the server. */
+  readonly env?: Readonly<Record<string, string>>;
   /**
    * Whether to wait for `/health` before returning (default true). A cluster member that cannot
    * reach a quorum (started alone, or behind a cut link) never becomes healthy.
@@ -75,7 +77,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
       "--initial-cluster", `${name}=${peerUrl}`,
       ...(options.extraArgs ?? []),
     ],
-    { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...options.env } },
   );
   const server: ServerProcess = {
     name,

@@ -72,6 +72,11 @@ export class Wal {
   #failure: unknown = null;
   #busy = false;
   #closed = false;
+  /**
+   * The zeros written ahead of the data, allocated once: a fresh megabyte per preallocation step
+   * costs a page fault per 4 KiB and a memset, several times a second under load.
+   */
+  #zeros: Uint8Array | null = null;
 
   private constructor(
     options: Required<WalOptions>,
@@ -277,10 +282,16 @@ export class Wal {
     const allocateTo = this.#allocationEnd(end);
     // The zeros go in a write of their own, after the frames: a crash tears either, not a
     // frame halfway through a large write.
-    if (allocateTo > end) await tail.handle.write(new Uint8Array(allocateTo - end), end);
+    if (allocateTo > end) await tail.handle.write(this.#zerosOf(allocateTo - end), end);
     tail.allocatedBytes = Math.max(tail.allocatedBytes, allocateTo);
     tail.offset = end;
     tail.chain = encoded.chain;
+  }
+
+  #zerosOf(size: number): Uint8Array {
+    assert(size > 0 && size <= this.#options.preallocateBytes, "zeros fill one preallocation step");
+    this.#zeros ??= new Uint8Array(this.#options.preallocateBytes);
+    return this.#zeros.subarray(0, size);
   }
 
   /** Where the file should end after data up to `end` is written: past it when preallocating. */
