@@ -40,8 +40,9 @@
  *   durable (fsynced when `mustSync`) before any of `ready.messages` is sent. A vote, an append
  *   acknowledgement and a message stamped with a new term all vouch for that state. The
  *   exceptions are counted in `ready.earlyMessageCount`: responses released by the previous
- *   `advance()`, and everything of a leader whose term and vote did not change (so followers
- *   persist in parallel with it).
+ *   `advance()`, requests forwarded to the leader (term 0: they vouch for nothing), and
+ *   everything of a leader whose term and vote did not change (so followers persist in
+ *   parallel with it).
  * - **Durability-gated responses.** Independently of the rule above, the core never puts an
  *   append response (MsgAppResp), a vote or pre-vote response, the leader's acknowledgement of
  *   its own entries or a candidate's own vote in the same Ready as the state it depends on: they

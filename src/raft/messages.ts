@@ -171,7 +171,9 @@ export interface Ready {
   /**
    * How many of `messages`, from the front, may be sent before this Ready is persisted (the rest
    * only after). Those are the responses released by the previous `advance()`, which vouch only
-   * for what that Ready made durable; and, when the node leads and this Ready changes neither
+   * for what that Ready made durable; requests forwarded to the leader (term 0), which vouch for
+   * nothing, so a client of a follower does not wait for the follower's disk; and, when the node
+   * leads and this Ready changes neither
    * term nor vote and holds no snapshot, all of them: a leader's appends, heartbeats and read
    * answers vouch for nothing unpersisted (its acknowledgement of its own entries is gated), so
    * followers write in parallel with the leader's own write, which takes one disk write off

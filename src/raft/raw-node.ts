@@ -211,12 +211,15 @@ export class RawNode {
       snapshot !== null ||
       hardState.term !== this.#hardState.term ||
       hardState.vote !== this.#hardState.vote;
-    const messages = this.#released.length === 0 ? raft.msgs : [...this.#released, ...raft.msgs];
     const leaderUnchanged =
       raft.role === "leader" &&
       snapshot === null &&
       hardState.term === this.#hardState.term &&
       hardState.vote === this.#hardState.vote;
+    const { messages, earlyMessageCount } = leaderUnchanged
+      ? { messages: this.#released.length === 0 ? raft.msgs : [...this.#released, ...raft.msgs],
+        earlyMessageCount: this.#released.length + raft.msgs.length }
+      : orderEarlyFirst(this.#released, raft.msgs);
     const ready: Ready = {
       ...(softChanged ? { softState } : {}),
       ...(hardChanged ? { hardState } : {}),
@@ -224,7 +227,7 @@ export class RawNode {
       entries,
       committedEntries,
       messages,
-      earlyMessageCount: leaderUnchanged ? messages.length : this.#released.length,
+      earlyMessageCount,
       readStates: raft.readStates,
       mustSync,
     };
@@ -365,4 +368,32 @@ function softStateEqual(left: SoftState, right: SoftState): boolean {
 
 function hardStateEqual(left: HardState, right: HardState): boolean {
   return left.term === right.term && left.vote === right.vote && left.commit === right.commit;
+}
+
+/**
+ * The messages of a Ready that is not a steady leader's, with those that may leave before its
+ * write first: the responses released by the previous `advance()`, then requests forwarded to
+ * the leader. A forward (term 0) vouches for nothing of ours, so waiting for our write would
+ * only add a disk write to the asker's wait.
+ */
+function orderEarlyFirst(
+  released: readonly Message[],
+  pending: readonly Message[],
+): { messages: Message[]; earlyMessageCount: number } {
+  const messages = [...released];
+  const late: Message[] = [];
+  for (const message of pending) {
+    if (isForwardedRequest(message)) messages.push(message);
+    else late.push(message);
+  }
+  const earlyMessageCount = messages.length;
+  for (const message of late) messages.push(message);
+  assert(messages.length === released.length + pending.length, "every message is kept");
+  return { messages, earlyMessageCount };
+}
+
+function isForwardedRequest(message: Message): boolean {
+  const forwardable = message.type === "MsgProp" || message.type === "MsgReadIndex" ||
+    message.type === "MsgTransferLeader";
+  return forwardable && message.term === 0;
 }

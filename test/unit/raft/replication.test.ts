@@ -261,6 +261,32 @@ describe("proposal forwarding", () => {
 });
 
 describe("sending before persisting (thesis §10.2.1)", () => {
+  test("a follower's forwarded proposal leaves before the write of the Ready holding it", () => {
+    const network = new RaftNetwork([1n, 2n, 3n]);
+    network.campaign(1n);
+    network.node(1n).propose(bytes("a"));
+    network.process(1n);
+    // The follower takes the leader's append and a client's proposal into one Ready.
+    const appends = network.take((message) => message.to === 2n && message.type === "MsgApp");
+    expect(appends.length).toBeGreaterThan(0);
+    for (const message of appends) network.node(2n).step(message);
+    expect(network.node(2n).propose(bytes("b"))).toEqual({ ok: true });
+    const ready = network.node(2n).ready();
+    expect(ready.entries.length).toBeGreaterThan(0);
+    const early = ready.messages.slice(0, ready.earlyMessageCount);
+    const forwards = early.filter((message) => message.type === "MsgProp");
+    expect(forwards.map((message) => message.to)).toEqual([1n]);
+    expect(forwards.every((message) => message.term === 0)).toBe(true);
+    // Nothing that vouches for this Ready's entries goes early.
+    expect(early.some((message) => message.type === "MsgAppResp" && message.index > 1)).toBe(
+      false,
+    );
+    network.member(2n).pending = ready;
+    network.process(2n);
+    network.stabilize();
+    expect(network.member(3n).applied.map((entry) => text(entry.data))).toEqual(["a", "b"]);
+  });
+
   test("only a leader's Readys that change neither term nor vote let messages go first", () => {
     const network = new RaftNetwork([1n, 2n, 3n]);
     network.campaign(1n);
