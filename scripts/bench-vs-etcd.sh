@@ -7,6 +7,7 @@
 #   BENCH_TARGETS=etcd BENCH_DURATION_S=5 scripts/bench-vs-etcd.sh
 #   BENCH_MEMBERS=3 BENCH_WORKLOADS="put:64 get:64:quorum put:1 get:64" scripts/bench-vs-etcd.sh
 #   BENCH_MEMBERS=3 BENCH_ENDPOINTS=leader scripts/bench-vs-etcd.sh
+#   BENCH_ROUNDS=3 scripts/bench-vs-etcd.sh   # etcd, cairn; cairn, etcd; etcd, cairn
 #
 # With BENCH_MEMBERS=N (default 1) each server runs as an N-member cluster on loopback (members
 # n1..nN, each with its own client and peer port and data dir, bootstrapped with
@@ -18,7 +19,12 @@
 # workload talks to n1 only, leader or not); "leader" sends every client to the member that leads
 # when each workload starts.
 #
+# A machine whose speed drifts (a shared virtual machine) can favour whichever target runs in
+# the faster minutes. BENCH_ROUNDS=N runs the whole comparison N times, swapping the order of the
+# targets every round, and the table gives each round's ratio and their median.
+#
 # Environment: BENCH_TARGETS ("etcd cairn"), BENCH_MEMBERS (1), BENCH_ENDPOINTS (all or leader),
+# BENCH_ROUNDS (1),
 # BENCH_WORKLOADS ("put:64 get:64 put:1"; an op, a client count and optionally ":quorum"),
 # BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_KEYS (1000), BENCH_VALUE_BYTES (256),
 # CAIRN_BIN (dist/cairn, built if missing), ETCD_BIN (etcd on PATH; Debian's etcd-server is
@@ -32,6 +38,7 @@ bun="$root/node_modules/.bin/bun"
 targets=${BENCH_TARGETS:-"etcd cairn"}
 members=${BENCH_MEMBERS:-1}
 placement=${BENCH_ENDPOINTS:-all}
+rounds=${BENCH_ROUNDS:-1}
 workloads=${BENCH_WORKLOADS:-"put:64 get:64 put:1"}
 duration_s=${BENCH_DURATION_S:-10}
 warmup_s=${BENCH_WARMUP_S:-2}
@@ -44,6 +51,10 @@ stop_timeout_s=10
 
 if ! [[ $members =~ ^[1-9]$ ]]; then
   echo "BENCH_MEMBERS must be 1 to 9, not \"$members\"" >&2
+  exit 2
+fi
+if ! [[ $rounds =~ ^[1-9]$ ]]; then
+  echo "BENCH_ROUNDS must be 1 to 9, not \"$rounds\"" >&2
   exit 2
 fi
 if [ "$placement" != all ] && [ "$placement" != leader ]; then
@@ -185,7 +196,7 @@ bench_endpoints() {
 
 # Runs the workloads against the current cluster, appending JSON lines to $results.
 run_workloads() {
-  local target=$1 workload op clients mode endpoints report
+  local target=$1 round=$2 workload op clients mode endpoints report
   for workload in $workloads; do
     IFS=: read -r op clients mode <<<"$workload"
     local -a extra=()
@@ -198,8 +209,8 @@ run_workloads() {
       echo "$target: the $workload workload failed" >&2
       return 1
     fi
-    printf '{"target":"%s","members":%d,"placement":"%s","report":%s}\n' \
-      "$target" "$members" "$placement" "$report" >>"$results"
+    printf '{"target":"%s","round":%d,"members":%d,"placement":"%s","report":%s}\n' \
+      "$target" "$round" "$members" "$placement" "$report" >>"$results"
   done
 }
 
@@ -222,9 +233,9 @@ prepare_target() {
   fi
 }
 
-# Starts a cluster of $1, runs the workloads, stops it; returns 1 if any step failed.
+# Starts a cluster of $1, runs the workloads (round $2), stops it; returns 1 if any step failed.
 bench_target() {
-  local target=$1 status=0
+  local target=$1 round=$2 status=0
   prepare_target "$target" || return 1
   if ! start_cluster "$target" || ! wait_cluster "$target"; then
     stop_cluster
@@ -236,7 +247,7 @@ bench_target() {
   local size=""
   [ "$members" -gt 1 ] && size=": $members members"
   echo "$target$version$size at ${client_urls[*]}" >&2
-  run_workloads "$target" || status=1
+  run_workloads "$target" "$round" || status=1
   # Before the stop, so that shutdown chatter (etcd's leader transfer, lost peers) is left out.
   show_logs "$target" 5
   stop_cluster
@@ -247,15 +258,25 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "machine: $(nproc) cores; data dirs under $work" >&2
 for target in $targets; do
   case $target in
-    etcd | cairn) bench_target "$target" || echo "$target: skipped" >&2 ;;
+    etcd | cairn) ;;
     *) echo "unknown target $target (expected etcd or cairn)" >&2; exit 2 ;;
   esac
+done
+for ((round = 1; round <= rounds; round++)); do
+  order=$targets
+  # Every second round runs the targets in reverse order.
+  [ $((round % 2)) -eq 0 ] && order=$(echo "$targets" | tr ' ' '\n' | tac | tr '\n' ' ')
+  [ "$rounds" -gt 1 ] && echo "round $round of $rounds: $order" >&2
+  for target in $order; do
+    bench_target "$target" "$round" || echo "$target: skipped in round $round" >&2
+  done
 done
 if [ "$members" -gt 1 ]; then
   where="spread round-robin over all members"
   [ "$placement" = leader ] && where="on the leader (looked up at each workload's start)"
   echo "$members-member clusters on loopback; bench clients $where."
 fi
+[ "$rounds" -gt 1 ] && echo "$rounds rounds, the order of the targets swapped every round."
 echo "$(nproc) cores; ${duration_s} s per workload after ${warmup_s} s warm-up; $keys keys;" \
   "$value_bytes-byte values; load average at start: $load_at_start"
 echo
