@@ -95,11 +95,11 @@ start_member() {
   local target=$1 name=$2 client=$3 peer=$4 initial_cluster=$5
   local -a command=("$cairn_bin")
   [ "$target" = etcd ] && command=("$etcd_bin" --enable-v2)
-  "${command[@]}" --name "$name" --data-dir "$work/$target-$name" \
+  "${command[@]}" --name "$name" --data-dir "$round_dir/$target-$name" \
     --listen-client-urls "$client" --advertise-client-urls "$client" \
     --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
     --initial-cluster "$initial_cluster" --initial-cluster-state new \
-    >"$work/$target-$name.log" 2>&1 &
+    >"$round_dir/$target-$name.log" 2>&1 &
   pids+=("$!")
   cluster_pids+=("$!")
 }
@@ -176,7 +176,7 @@ show_logs() {
   [ "$target" = etcd ] && pattern=' [WEC] \| '
   # etcd warns at every start that its default auth token is unsigned: not worth showing.
   local benign='auth: simple token is not cryptographically signed'
-  for file in "$work/$target"-n*.log; do
+  for file in "$round_dir/$target"-n*.log; do
     count=$(grep -E "$pattern" "$file" | grep -c -v -F "$benign" || true)
     [ "$count" -gt 0 ] || continue
     echo "$target $(basename "$file" .log): $count warning or error lines; the last $lines:" >&2
@@ -263,6 +263,10 @@ for target in $targets; do
   esac
 done
 for ((round = 1; round <= rounds; round++)); do
+  # Each round starts from fresh data dirs (a member restarted on an old one would look for the
+  # peers of the round before).
+  round_dir="$work/round-$round"
+  mkdir -p "$round_dir"
   order=$targets
   # Every second round runs the targets in reverse order.
   [ $((round % 2)) -eq 0 ] && order=$(echo "$targets" | tr ' ' '\n' | tac | tr '\n' ' ')
