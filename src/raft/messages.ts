@@ -173,11 +173,10 @@ export interface Ready {
    * only after). Those are the responses released by the previous `advance()`, which vouch only
    * for what that Ready made durable; requests forwarded to the leader (term 0), which vouch for
    * nothing, so a client of a follower does not wait for the follower's disk; and, when the node
-   * leads and this Ready changes neither
-   * term nor vote and holds no snapshot, all of them: a leader's appends, heartbeats and read
-   * answers vouch for nothing unpersisted (its acknowledgement of its own entries is gated), so
-   * followers write in parallel with the leader's own write, which takes one disk write off
-   * every commit (Raft thesis §10.2.1).
+   * leads and this Ready changes neither term nor vote and holds no snapshot, all of them: a
+   * leader's appends, heartbeats and read answers vouch for nothing unpersisted (its
+   * acknowledgement of its own entries is gated), so followers write in parallel with the
+   * leader's own write, which takes one disk write off every commit (Raft thesis §10.2.1).
    */
   readonly earlyMessageCount: number;
   readonly readStates: readonly ReadState[];
