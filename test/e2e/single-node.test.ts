@@ -119,20 +119,15 @@ describe("the cairn binary", () => {
     await server.stop();
   });
 
-  test("runs with its allocator settings, in the process that was started", async () => {
-    const server = await startServer();
+  test.each([
+    ["runs with its allocator settings, in the process that was started", {}, "1000"],
+    ["an allocator setting from the environment wins over cairn's", { MIMALLOC_PURGE_DELAY: "250" },
+      "250"],
+  ])("%s", async (_name, env: Record<string, string>, purgeDelay) => {
+    const server = await startServer({ env });
     dirs.push(server.dataDir);
     const environment = environmentOf(server.process.pid);
-    expect(environment.get("MIMALLOC_PURGE_DELAY")).toBe("1000");
-    expect(environment.get("MIMALLOC_PURGE_HOLES")).toBe("0");
-    expect(await server.stop("SIGTERM")).toBe(0);
-  });
-
-  test("an allocator setting from the environment wins over cairn's", async () => {
-    const server = await startServer({ env: { MIMALLOC_PURGE_DELAY: "250" } });
-    dirs.push(server.dataDir);
-    const environment = environmentOf(server.process.pid);
-    expect(environment.get("MIMALLOC_PURGE_DELAY")).toBe("250");
+    expect(environment.get("MIMALLOC_PURGE_DELAY")).toBe(purgeDelay);
     expect(environment.get("MIMALLOC_PURGE_HOLES")).toBe("0");
     expect(await server.stop("SIGTERM")).toBe(0);
   });
