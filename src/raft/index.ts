@@ -23,7 +23,8 @@
  *   // 1. If ready.snapshot: persist it (file + WAL marker), then storage.applySnapshot(it).
  *   // 2. Persist ready.entries (an entry at index i replaces every stored entry ≥ i), then
  *   //    ready.hardState if present; fdatasync if ready.mustSync. Then storage.append(entries),
- *   //    storage.setHardState(hardState).
+ *   //    storage.setHardState(hardState). While the fdatasync runs, node.writeFreeReady() may
+ *   //    hand out work that needs no write (see the contract below).
  *   // 3. Only now send ready.messages (any order; dropping some is safe); the first
  *   //    ready.earlyMessageCount of them may instead go before step 1.
  *   // 4. Restore the state machine from ready.snapshot if present; apply
@@ -53,6 +54,15 @@
  * - **One Ready at a time.** `ready()` then `advance()`; `tick`, `step` and local requests may be
  *   called in between (their effects go into the next Ready). `hasReady()` is false while a
  *   Ready awaits `advance()`; calling `ready()` then is a programming error (it throws).
+ * - **Write-free work while a Ready is written.** Between `ready()` and `advance()` the caller
+ *   may call `writeFreeReady()` as often as it likes: it hands out what needs no write and does
+ *   not depend on the one in flight (a steady leader's messages, forwarded requests, committed
+ *   entries stable storage held before that Ready, read states). Send the messages at once and
+ *   apply the entries in order after that Ready's own committed entries (which were then all
+ *   durable before it, so they can be applied before waiting for the write; a caller that
+ *   applies them only after the write holds these back until then). Applied entries may then
+ *   run ahead of the persisted commit index: after a restart, raise the commit to the applied
+ *   index (what was applied was committed).
  * - **Membership changes take effect when applied**, through `applyConfChange`; the snapshot's
  *   ConfState is restored by the core itself when it installs a snapshot.
  * - **Storage** (`RaftStorage`) is read-only to the core and must reflect every advanced Ready.
@@ -107,6 +117,7 @@ export type {
   RequestResult,
   Role,
   SoftState,
+  WriteFreeReady,
 } from "./messages.ts";
 export { messageTypeNames, noMember } from "./messages.ts";
 export type { ProgressState } from "./progress.ts";

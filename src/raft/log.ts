@@ -197,6 +197,20 @@ export class RaftLog {
     return entries;
   }
 
+  /**
+   * Committed entries not yet handed out that stable storage already holds (below the unstable
+   * tail, so no write in progress touches them), within `maxBytes`.
+   */
+  nextStableCommittedEntries(maxBytes: number): readonly Entry[] {
+    if (!this.hasNextCommittedEntries()) return [];
+    const high = Math.min(this.committed, this.unstable.offset - 1);
+    const low = this.applying + 1;
+    if (low > high) return [];
+    const entries = this.slice(low, high + 1, maxBytes);
+    assert(entries !== null, `Committed entries from ${low} were compacted before being applied`);
+    return entries;
+  }
+
   /** Records that entries up to `index` were handed out for applying. */
   acceptApplying(index: number): void {
     assert(index <= this.committed, `Cannot apply ${index}: only ${this.committed} committed`);

@@ -184,6 +184,18 @@ export interface Ready {
   readonly mustSync: boolean;
 }
 
+/**
+ * What `RawNode.writeFreeReady()` hands out while a Ready is being written: nothing in it needs
+ * persisting, and nothing in it waits for that write.
+ */
+export interface WriteFreeReady {
+  /** Send now. */
+  readonly messages: readonly Message[];
+  /** Apply now, in order, after the committed entries of the Ready being written. */
+  readonly committedEntries: readonly Entry[];
+  readonly readStates: readonly ReadState[];
+}
+
 /** Why a proposal, read or transfer request was refused. Refusals are normal outcomes. */
 export type DropReason =
   | "no leader"

@@ -736,9 +736,9 @@ export class Raft {
   /**
    * Sends what `appendsOwed` holds back: to each follower, the entries it lacks in as few
    * appends as size and flow control allow, or, with nothing new, the commit index when it would
-   * learn from it. Messages only leave with a Ready, so deferring them to it costs no latency,
-   * and many proposals (or commit advances) between two Readies make one append per follower,
-   * not one each.
+   * learn from it. Messages only leave with a Ready (or a leader's write-free work, see
+   * `RawNode.writeFreeReady`), so deferring them to it costs no latency, and many proposals (or
+   * commit advances) between two of those make one append per follower, not one each.
    */
   flushAppends(): void {
     if (!this.appendsOwed) return;

@@ -17,6 +17,7 @@ import type {
   RequestResult,
   Role,
   SoftState,
+  WriteFreeReady,
 } from "./messages.ts";
 import { dropped, noMember } from "./messages.ts";
 import type { ProgressState } from "./progress.ts";
@@ -65,10 +66,13 @@ export interface RaftStatus {
 interface ReadyInProgress {
   readonly lastEntry: Entry | null;
   readonly snapshot: Snapshot | null;
-  readonly lastCommitted: Entry | null;
-  readonly committedEntries: readonly Entry[];
+  /** Grows as `writeFreeReady()` hands out more committed entries. */
+  lastCommitted: Entry | null;
+  committedEntries: readonly Entry[];
   /** Responses that become sendable (or steppable, if to self) once this Ready is durable. */
   readonly released: readonly Message[];
+  /** A leader's Ready that changed neither term nor vote: its term was durable before it. */
+  readonly steadyLeader: boolean;
 }
 
 export class RawNode {
@@ -231,11 +235,64 @@ export class RawNode {
       readStates: raft.readStates,
       mustSync,
     };
-    this.#accept(ready, hardState, softState);
+    this.#accept(ready, hardState, softState, leaderUnchanged);
     return ready;
   }
 
-  #accept(ready: Ready, hardState: HardState, softState: SoftState): void {
+  /**
+   * Work that needs no write, handed out while the Ready in progress is being written (so
+   * `ready()` was called and `advance()` not yet), or null if there is none: messages to send
+   * now, committed entries that were durable before that Ready (apply them now, after that
+   * Ready's own committed entries), and read states. Without it, an acknowledgement arriving
+   * during the write would commit, be applied and be told to followers only after the write
+   * and a whole further Ready. The messages are those the next Ready would send early: a
+   * steady leader's (appends, commit updates, heartbeats, read answers) and forwarded requests.
+   * Everything else waits for the next Ready as before.
+   */
+  writeFreeReady(): WriteFreeReady | null {
+    const inProgress = this.#inProgress;
+    assert(inProgress !== null, "writeFreeReady() called without a Ready in progress");
+    const raft = this.#raft;
+    // As for a Ready's early messages: a leader whose term and vote are durable. (The core's
+    // gating already keeps a node from leading while the Ready that changed its term is in
+    // flight; the check costs nothing and does not rely on it.)
+    const steadyLeader = inProgress.steadyLeader &&
+      raft.role === "leader" &&
+      raft.term === this.#hardState.term &&
+      raft.vote === this.#hardState.vote &&
+      raft.log.unstable.nextSnapshot() === null;
+    let messages: Message[];
+    if (steadyLeader) {
+      raft.flushAppends();
+      messages = raft.msgs;
+      raft.msgs = [];
+    } else {
+      messages = raft.msgs.filter(isForwardedRequest);
+      if (messages.length > 0) raft.msgs = raft.msgs.filter((item) => !isForwardedRequest(item));
+    }
+    const committedEntries = inProgress.snapshot === null
+      ? raft.log.nextStableCommittedEntries(raft.config.maxCommittedSizePerReadyBytes)
+      : [];
+    const readStates = raft.readStates;
+    if (messages.length === 0 && committedEntries.length === 0 && readStates.length === 0) {
+      return null;
+    }
+    raft.readStates = [];
+    const lastCommitted = committedEntries[committedEntries.length - 1];
+    if (lastCommitted !== undefined) {
+      raft.log.acceptApplying(lastCommitted.index);
+      inProgress.lastCommitted = lastCommitted;
+      inProgress.committedEntries = [...inProgress.committedEntries, ...committedEntries];
+    }
+    return { messages, committedEntries, readStates };
+  }
+
+  #accept(
+    ready: Ready,
+    hardState: HardState,
+    softState: SoftState,
+    steadyLeader: boolean,
+  ): void {
     const raft = this.#raft;
     const lastCommitted = ready.committedEntries[ready.committedEntries.length - 1] ?? null;
     this.#inProgress = {
@@ -244,6 +301,7 @@ export class RawNode {
       lastCommitted,
       committedEntries: ready.committedEntries,
       released: raft.takeGatedResponses(),
+      steadyLeader,
     };
     raft.msgs = [];
     this.#released = [];

@@ -147,6 +147,12 @@ export class Node implements KeyValueNode {
   readonly #proposalsInLog = new WeakMap<Uint8Array, Proposal>();
   #wakeLoop: (() => void) | null = null;
   #wakeScheduled = false;
+  /**
+   * True while a Ready's fdatasync runs and its already-durable committed entries are applied:
+   * then a wake takes the core's write-free work instead (see `#takeWriteFreeWork`).
+   */
+  #writeFreeOpen = false;
+  #writeFreeScheduled = false;
   #ticker: ReturnType<typeof setInterval> | null = null;
   #loop: Promise<void> | null = null;
   #stopping = false;
@@ -444,6 +450,12 @@ export class Node implements KeyValueNode {
    * peer) instead of each taking its own.
    */
   #wake(): void {
+    if (this.#writeFreeOpen) {
+      if (this.#writeFreeScheduled) return;
+      this.#writeFreeScheduled = true;
+      setImmediate(this.#takeWriteFreeWork);
+      return;
+    }
     if (this.#wakeLoop === null || this.#wakeScheduled) return;
     this.#wakeScheduled = true;
     setImmediate(this.#wakeNow);
@@ -455,6 +467,21 @@ export class Node implements KeyValueNode {
     if (wakeLoop === null) return;
     this.#wakeLoop = null;
     wakeLoop();
+  };
+
+  /**
+   * While a Ready's fdatasync runs, the work that needs no write: acknowledgements that arrived
+   * meanwhile commit and are applied (and answered) now, and the leader tells followers at once,
+   * rather than all of it waiting for the fdatasync and the next Ready's.
+   */
+  readonly #takeWriteFreeWork = (): void => {
+    this.#writeFreeScheduled = false;
+    if (!this.#writeFreeOpen) return;
+    const work = this.#raft.writeFreeReady();
+    if (work === null) return;
+    this.#sendMessages(work.messages);
+    this.#applyEntries(work.committedEntries);
+    this.#answerReads(work.readStates);
   };
 
   /** One Ready, in the order the Raft core's contract demands (see src/raft/index.ts). */
@@ -477,7 +504,13 @@ export class Node implements KeyValueNode {
     const syncing = ready.mustSync ? wal.sync() : null;
     this.#applyEntries(ready.committedEntries.slice(0, durableCount));
     if (syncing !== null) {
-      await syncing;
+      this.#writeFreeOpen = true;
+      this.#wake();
+      try {
+        await syncing;
+      } finally {
+        this.#writeFreeOpen = false;
+      }
       this.#durableIndex = Math.max(this.#durableIndex, ready.entries.at(-1)?.index ?? 0);
     }
     if (ready.entries.length > 0) raftStorage.append(ready.entries);
@@ -586,12 +619,13 @@ export class Node implements KeyValueNode {
       members: this.#membership.toSnapshot(),
     });
     await snapshots.save({ metadata, data });
-    // A commit-only hard state may still be held back (see #persist). The snapshot says its
-    // entries are committed, so the WAL's commit must reach it before the marker does, or the
-    // member could not start again (its hard state's commit would be below its snapshot).
-    const deferred = this.#deferredHardState;
-    if (deferred !== null) {
-      await wal.save(deferred, []);
+    // The snapshot says its entries are committed, so the WAL's commit must reach it before the
+    // marker does, or the member would start with a commit below its snapshot. It may lag: a
+    // commit-only hard state may be held back (see #persist), and write-free work applies
+    // entries whose commit no Ready has carried yet.
+    const latest = raftStorage.hardState();
+    if (this.#deferredHardState !== null || latest.commit < metadata.index) {
+      await wal.save({ ...latest, commit: Math.max(latest.commit, metadata.index) }, []);
       this.#deferredHardState = null;
     }
     await wal.saveSnapshotMarker(metadata);
@@ -622,7 +656,7 @@ export class Node implements KeyValueNode {
     this.#maybeProposeExpiry(nowMs);
     this.#membership.maybePublish(nowMs);
     this.#endWatchesIfLeaderLost(nowMs);
-    if (this.#raft.hasReady()) this.#wake();
+    if (this.#writeFreeOpen || this.#raft.hasReady()) this.#wake();
   }
 
   /** The voter with the highest match index, if this member leads others. */

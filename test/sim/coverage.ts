@@ -31,6 +31,7 @@ export const coverageNames = [
   "transferRequested",
   "transferCompleted",
   "leaderSentBeforePersist",
+  "writeFreeApplied",
 ] as const;
 
 export type CoverageName = (typeof coverageNames)[number];

@@ -13,12 +13,14 @@ import {
   bootstrapLog,
   type ConfChange,
   type ConfState,
+  type Entry,
   type HardState,
   type MemberId,
   type Message,
   type MemoryStorage,
   type RaftConfig,
   RawNode,
+  type ReadState,
   type Ready,
   type RequestResult,
   type Snapshot,
@@ -92,6 +94,12 @@ export class SimHost {
   #confState: ConfState;
   #incarnation = 0;
   #busy = false;
+  /**
+   * While a Ready is being written, take the core's write-free work after every step (as the
+   * real node does during its fdatasync); only in runs with `writeFreeReadys`.
+   */
+  #writeFreeOpen = false;
+  #takingWriteFree = false;
   #touchedFrom = Infinity;
   #writtenHardState: HardState = emptyHardState;
   /** What reached a paused host, in arrival order: peer messages and transport reports. */
@@ -176,6 +184,7 @@ export class SimHost {
     this.#storage = null;
     this.#dataDir = null;
     this.#busy = false;
+    this.#writeFreeOpen = false;
     this.#inbox = [];
     this.#inboxMessages = 0;
     this.#deferred = [];
@@ -281,7 +290,11 @@ export class SimHost {
 
   /** Starts the next Ready cycle if the node has one and none is in progress. */
   pump(): void {
-    if (this.status !== "running" || this.#busy || this.raw === null) return;
+    if (this.status !== "running" || this.raw === null) return;
+    if (this.#busy) {
+      if (this.#writeFreeOpen) this.#takeWriteFreeWork(this.raw);
+      return;
+    }
     if (!this.raw.hasReady()) return;
     this.#busy = true;
     const ready = this.raw.ready();
@@ -294,9 +307,54 @@ export class SimHost {
         this.#environment.coverage.leaderSentBeforePersist++;
       }
     }
+    let appliedEarly = 0;
+    if (this.#environment.options.writeFreeReadys) {
+      // As the real node does: what was durable before this Ready is applied before its write.
+      appliedEarly = this.#durableBefore(ready);
+      this.#applyEntries(ready.committedEntries.slice(0, appliedEarly));
+      this.#serveReads();
+      this.#writeFreeOpen = true;
+    }
     const disk = this.#environment.options.disk;
     const delay = this.#environment.diskPrng.nextInt(disk.writeLatencyMaxMs + 1);
-    this.#stage(delay, "write", () => this.#writeStage(ready));
+    this.#stage(delay, "write", () => this.#writeStage(ready, appliedEarly));
+  }
+
+  /** How many of the Ready's committed entries were on this host's disk before it. */
+  #durableBefore(ready: Ready): number {
+    const storage = this.#storage;
+    assert(storage !== null, "A running host has storage");
+    if (ready.snapshot !== undefined) return 0;
+    const rewrittenFrom = ready.entries[0]?.index ?? Infinity;
+    const durableTo = Math.min(storage.lastIndex(), rewrittenFrom - 1);
+    let count = 0;
+    for (const entry of ready.committedEntries) {
+      if (entry.index > durableTo) break;
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Takes write-free work until there is none. Sending (a full link reports unreachable) and
+   * applying (a client callback proposes) can pump this host again: that inner call must not
+   * take entries that would apply before the ones in hand, so it leaves the work to this loop.
+   */
+  #takeWriteFreeWork(raw: RawNode): void {
+    if (this.#takingWriteFree) return;
+    this.#takingWriteFree = true;
+    try {
+      for (let work = raw.writeFreeReady(); work !== null; work = raw.writeFreeReady()) {
+        if (work.committedEntries.length > 0) this.#environment.coverage.writeFreeApplied++;
+        this.#send(work.messages);
+        this.#applyEntries(work.committedEntries);
+        this.#takeReadStates(work.readStates);
+        this.#serveReads();
+        if (!this.#writeFreeOpen || this.raw !== raw) return;
+      }
+    } finally {
+      this.#takingWriteFree = false;
+    }
   }
 
   /** Runs `stage` after `delay`, unless the host crashed meanwhile; defers it while paused. */
@@ -309,7 +367,7 @@ export class SimHost {
     });
   }
 
-  async #writeStage(ready: Ready): Promise<void> {
+  async #writeStage(ready: Ready, appliedEarly: number): Promise<void> {
     const dataDir = this.#dataDir;
     assert(dataDir !== null, "A running host has a data dir");
     if (ready.snapshot !== undefined) await this.#persistSnapshot(dataDir, ready.snapshot);
@@ -322,11 +380,11 @@ export class SimHost {
       this.#stage(delay, "fsync", async () => {
         await dataDir.wal.sync();
         this.#markDurable();
-        await this.#finishStage(ready);
+        await this.#finishStage(ready, appliedEarly);
       });
       return;
     }
-    await this.#finishStage(ready);
+    await this.#finishStage(ready, appliedEarly);
   }
 
   async #persistSnapshot(dataDir: DataDir, snapshot: Snapshot): Promise<void> {
@@ -373,7 +431,8 @@ export class SimHost {
     this.#environment.invariants.noteDurableHardState(this.node, this.durableHardState, "sync");
   }
 
-  async #finishStage(ready: Ready): Promise<void> {
+  async #finishStage(ready: Ready, appliedEarly: number): Promise<void> {
+    this.#writeFreeOpen = false;
     const raw = this.raw;
     const storage = this.#storage;
     assert(raw !== null && storage !== null, "A running host has a node and storage");
@@ -382,13 +441,8 @@ export class SimHost {
     if (ready.hardState !== undefined) storage.setHardState(ready.hardState);
     this.#send(ready.messages.slice(ready.earlyMessageCount));
     if (ready.snapshot !== undefined) this.#restoreSnapshot(ready.snapshot);
-    this.#apply(ready);
-    for (const readState of ready.readStates) {
-      const serve = this.pendingReads.get(contextKey(readState.context));
-      if (serve === undefined) continue;
-      this.pendingReads.delete(contextKey(readState.context));
-      this.#readWaits.push({ index: readState.index, serve });
-    }
+    this.#applyEntries(ready.committedEntries.slice(appliedEarly));
+    this.#takeReadStates(ready.readStates);
     this.#serveReads();
     raw.advance();
     this.#noteProgress(raw);
@@ -424,10 +478,19 @@ export class SimHost {
     assert(this.kv.appliedIndex === snapshot.metadata.index, "Snapshot data matches its index");
   }
 
-  #apply(ready: Ready): void {
+  #takeReadStates(readStates: readonly ReadState[]): void {
+    for (const readState of readStates) {
+      const serve = this.pendingReads.get(contextKey(readState.context));
+      if (serve === undefined) continue;
+      this.pendingReads.delete(contextKey(readState.context));
+      this.#readWaits.push({ index: readState.index, serve });
+    }
+  }
+
+  #applyEntries(entries: readonly Entry[]): void {
     const invariants = this.#environment.invariants;
     const raw = this.raw as RawNode;
-    for (const entry of ready.committedEntries) {
+    for (const entry of entries) {
       if (entry.index <= this.kv.appliedIndex) continue;
       const applied = this.kv.apply(entry);
       invariants.noteApplied(this.node, entry.index, this.kv.chain, this.kv.digest);

@@ -139,6 +139,13 @@ export class Invariants {
         `granted its term ${message.term} vote to ${message.to} before it was durable ` +
         `(durable vote ${vote ?? "none"}, durable term ${view.durableHardState.term})`);
     }
+    // A message stamped with a term vouches for that term: it must be durable first. Pre-votes
+    // are the exception by design (they ask for term + 1, or echo that, without adopting it).
+    if (message.type !== "MsgPreVote" && message.type !== "MsgPreVoteResp") {
+      check(view.durableHardState.term >= message.term, () => `Node ${node} sent ` +
+        `${message.type} in term ${message.term} before that term was durable (durable term ` +
+        `${view.durableHardState.term})`);
+    }
     if (message.type === "MsgAppResp" && message.reject === false && message.index !== undefined) {
       const index = message.index;
       // The ack may trail a truncation by a newer leader (like any delayed message); then the

@@ -79,6 +79,11 @@ export interface SimOptions {
   readonly healCoreOnly: boolean;
   /** Add learners, promote them and remove voters during the fault phase. */
   readonly membership: { readonly enabled: boolean; readonly actionMeanMs: number };
+  /**
+   * Hosts apply what was durable before a Ready ahead of its write, and take the core's
+   * write-free work while it is written, as the real node does (else the plain Ready cycle).
+   */
+  readonly writeFreeReadys: boolean;
 }
 
 /** Draws every option of a run from `prng` (the seed's options stream). */
@@ -128,6 +133,8 @@ export function drawOptions(seed: number, prng: Prng): SimOptions {
     livenessElectionTimeouts: 20,
     healCoreOnly: prng.chance(0.3),
     membership: { enabled: prng.chance(0.4), actionMeanMs: 100 + prng.nextInt(300) },
+    // Drawn last, so the options above are those each seed drew before it existed.
+    writeFreeReadys: prng.chance(0.75),
   };
 }
 

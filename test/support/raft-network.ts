@@ -19,6 +19,7 @@ import {
   RawNode,
   type ReadState,
   type Ready,
+  type WriteFreeReady,
   bootstrapLog,
   decodeConfChange,
 } from "../../src/raft/index.ts";
@@ -35,6 +36,11 @@ export interface NetworkOptions {
   readonly bootstrapInLog?: boolean;
   /** Leave some Readys unpersisted for a while, so steps interleave with their writes. */
   readonly asyncReadys?: boolean;
+  /**
+   * With `asyncReadys`: take the core's write-free work after every step into a member whose
+   * Ready is in flight (as the real node does during its fdatasync).
+   */
+  readonly writeFree?: boolean;
   /** Fills a member's storage (log, hard state) before its node starts. */
   readonly prepare?: (id: MemberId, storage: MemoryStorage) => void;
 }
@@ -53,6 +59,8 @@ export interface TestMember {
   readonly readys: Ready[];
   /** A Ready handed out but not yet persisted (asynchronous mode). */
   pending: Ready | null;
+  /** How many of `pending`'s committed entries were applied before its write (already durable). */
+  pendingApplied: number;
 }
 
 export class RaftNetwork {
@@ -90,6 +98,7 @@ export class RaftNetwork {
       readStates: [],
       readys: [],
       pending: null,
+      pendingApplied: 0,
     };
     this.members.set(id, member);
     return member;
@@ -117,6 +126,14 @@ export class RaftNetwork {
     const member = this.member(id);
     // A Ready whose write had not completed is lost with the process.
     member.pending = null;
+    member.pendingApplied = 0;
+    // Write-free work may have applied entries whose commit no persisted hard state carries
+    // yet; what was applied was committed, so the restart raises the commit to it (as the
+    // server's snapshot does).
+    const hardState = member.storage.hardState();
+    if (hardState.commit < member.appliedIndex) {
+      member.storage.setHardState({ ...hardState, commit: member.appliedIndex });
+    }
     member.node = new RawNode(this.config(id), member.storage, {
       applied: member.appliedIndex,
       confState: member.confState,
@@ -173,28 +190,60 @@ export class RaftNetwork {
     if (member.pending !== null) this.#complete(member, member.pending);
     for (let round = 0; member.node.hasReady(); round++) {
       if (round > 1000) throw new Error(`Member ${id} never ran out of Readys`);
-      const ready = member.node.ready();
-      member.readys.push(ready);
       if (this.#options.asyncReadys === true && this.#prng.chance(0.5)) {
         // Its write is "in flight": steps may arrive before it completes, or a crash loses it.
-        member.pending = ready;
+        this.startReady(id);
         return;
       }
+      const ready = member.node.ready();
+      member.readys.push(ready);
       this.#complete(member, ready);
     }
   }
 
+  /**
+   * Takes `id`'s next Ready and leaves its write in flight (until `process(id)`), applying at
+   * once the committed entries that were durable before it, as the real node does.
+   */
+  startReady(id: MemberId): Ready {
+    const member = this.member(id);
+    if (member.pending !== null) throw new Error(`${id} already has a Ready in flight`);
+    const ready = member.node.ready();
+    member.readys.push(ready);
+    member.pending = ready;
+    member.pendingApplied = durableBefore(member, ready);
+    applyEntries(member, ready.committedEntries.slice(0, member.pendingApplied));
+    return ready;
+  }
+
   /** Finishes a Ready: persist, send, apply, advance (the caller contract's order). */
   #complete(member: TestMember, ready: Ready): void {
+    const appliedBefore = member.pending === ready ? member.pendingApplied : 0;
     member.pending = null;
+    member.pendingApplied = 0;
     persistReady(member, ready);
     for (const message of ready.messages) {
       if (message.to === member.id) throw new Error(`${member.id} sent ${message.type} to itself`);
       this.#enqueue(message);
     }
-    applyReady(member, ready);
+    applyReady(member, ready, appliedBefore);
     member.node.advance();
     checkAcknowledgedDurable(member);
+  }
+
+  /**
+   * Takes the write-free work of `id`, whose Ready is in flight: queues its messages, applies
+   * its entries, keeps its read states. Returns it (null when there was none).
+   */
+  takeWriteFree(id: MemberId): WriteFreeReady | null {
+    const member = this.member(id);
+    if (member.pending === null) throw new Error(`${id} has no Ready in flight`);
+    const work = member.node.writeFreeReady();
+    if (work === null) return null;
+    for (const message of work.messages) this.#enqueue(message);
+    applyEntries(member, work.committedEntries);
+    member.readStates.push(...work.readStates);
+    return work;
   }
 
   /** Completes every Ready left in flight. */
@@ -216,6 +265,9 @@ export class RaftNetwork {
     if (receiver === undefined) return true;
     this.delivered.push(message);
     receiver.node.step(message);
+    if (this.#options.writeFree === true && receiver.pending !== null) {
+      this.takeWriteFree(message.to);
+    }
     this.process(message.to);
     // Like a real transport, report the fate of every snapshot to its sender.
     if (message.type === "MsgSnap") this.#reportSnapshot(message, true);
@@ -379,7 +431,16 @@ function persistReady(member: TestMember, ready: Ready): void {
   if (ready.hardState !== undefined) member.storage.setHardState(ready.hardState);
 }
 
-function applyReady(member: TestMember, ready: Ready): void {
+/** How many of a Ready's committed entries are in storage, untouched by its own entries. */
+function durableBefore(member: TestMember, ready: Ready): number {
+  if (ready.snapshot !== undefined) return 0;
+  const rewrittenFrom = ready.entries[0]?.index ?? Infinity;
+  const durableTo = Math.min(member.storage.lastIndex(), rewrittenFrom - 1);
+  const count = ready.committedEntries.findIndex((entry) => entry.index > durableTo);
+  return count === -1 ? ready.committedEntries.length : count;
+}
+
+function applyReady(member: TestMember, ready: Ready, appliedBefore: number): void {
   if (ready.snapshot !== undefined) {
     member.appliedIndex = ready.snapshot.metadata.index;
     member.confState = ready.snapshot.metadata.confState;
@@ -389,7 +450,12 @@ function applyReady(member: TestMember, ready: Ready): void {
       member.applied.push({ index: position, term: 0, type: EntryType.normal, data: bytes(value) });
     }
   }
-  for (const entry of ready.committedEntries) {
+  applyEntries(member, ready.committedEntries.slice(appliedBefore));
+  member.readStates.push(...ready.readStates);
+}
+
+function applyEntries(member: TestMember, entries: readonly Entry[]): void {
+  for (const entry of entries) {
     if (entry.index <= member.appliedIndex) throw new Error(`Entry ${entry.index} applied twice`);
     if (entry.index !== member.appliedIndex + 1) throw new Error(`Applied ${entry.index} early`);
     member.appliedIndex = entry.index;
@@ -399,5 +465,4 @@ function applyReady(member: TestMember, ready: Ready): void {
       member.applied.push(entry);
     }
   }
-  member.readStates.push(...ready.readStates);
 }

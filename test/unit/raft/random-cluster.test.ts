@@ -176,6 +176,7 @@ function runSeed(seed: number, size: number, steps: number): void {
     preVote: prng.chance(0.8),
     checkQuorum: prng.chance(0.8),
     config: { maxInflightMsgs: 1 + prng.nextInt(4), maxSizePerMsgBytes: prng.nextInt(100) },
+    writeFree: prng.chance(0.7),
   });
   network.addMember(spare, new MemoryStorage());
   const context = new Uint8Array();

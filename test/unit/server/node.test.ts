@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createMsgpackCodec } from "../../../src/codec/index.ts";
 import { ManualClock } from "../../../src/lib/clock.ts";
 import { silentLogger } from "../../../src/lib/log.ts";
+import type { Message } from "../../../src/raft/index.ts";
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../../../src/raft/types.ts";
 import { MemberRegistry } from "../../../src/server/member-registry.ts";
 import { encodeProposal } from "../../../src/server/proposal.ts";
@@ -33,8 +34,13 @@ class RecordingWal implements LogPersistence {
     if (this.holdSyncs) await new Promise<void>((resolve) => this.heldSyncs.push(resolve));
     this.durable = saved;
   }
+  /** Snapshot markers saved while the WAL's last hard state had a lower commit index. */
+  markersAheadOfCommit: number[] = [];
   async saveSnapshotMarker(metadata: SnapshotMetadata): Promise<void> {
     this.markers.push(metadata);
+    if ((this.hardStates.at(-1)?.commit ?? 0) < metadata.index) {
+      this.markersAheadOfCommit.push(metadata.index);
+    }
   }
   async releaseTo(index: number): Promise<void> {
     this.releasedTo = index;
@@ -57,23 +63,35 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((node) => node.stop()));
 });
 
-async function startNode(
-  options: { snapshotEntries?: number; snapshotCatchUpEntries?: number; wal?: RecordingWal } = {},
-) {
+interface MemberOptions {
+  snapshotEntries?: number;
+  snapshotCatchUpEntries?: number;
+  wal?: RecordingWal;
+  /** This member's id and the founding voters (default: a sole voter 7). */
+  id?: bigint;
+  founders?: readonly bigint[];
+  send?: (messages: readonly Message[]) => void;
+}
+
+function createNode(options: MemberOptions = {}) {
+  const id = options.id ?? 7n;
+  const founders = options.founders ?? [id];
   const clock = new ManualClock(Date.UTC(2026, 10, 24));
   const store = new Store({ historyEventsMax: 1000, watchersMax: 100, nodesMax: 10_000 });
   const wal = options.wal ?? new RecordingWal();
   const snapshots = new RecordingSnapshots();
   const raftStorage = new MemoryStorage();
-  const bootstrap = bootstrapLog([7n]);
+  const bootstrap = bootstrapLog(founders);
   raftStorage.append(bootstrap.entries);
   raftStorage.setHardState(bootstrap.hardState);
+  // The real member writes its bootstrap log to the WAL before it starts.
+  if (wal.hardStates.length === 0) wal.hardStates.push(bootstrap.hardState);
   const raft = new RawNode(
     {
-      id: 7n,
+      id,
       electionTicks: 10,
       heartbeatTicks: 1,
-      prng: createPrng(1),
+      prng: createPrng(Number(id)),
       maxSizePerMsgBytes: 1 << 20,
       maxInflightMsgs: 64,
       maxUncommittedEntriesBytes: 1 << 24,
@@ -83,24 +101,28 @@ async function startNode(
     { applied: 0 },
   );
   const fatal: unknown[] = [];
+  const memberOf = (member: bigint) => ({
+    id: member,
+    name: `n${member}`,
+    peerURLs: [`http://127.0.0.1:${7000 + Number(member)}`],
+    clientURLs: [],
+  });
   const node = new Node({
     identity: {
-      name: "n1",
-      memberId: 7n,
+      name: `n${id}`,
+      memberId: id,
       clusterId: 9n,
-      peerUrls: ["http://127.0.0.1:7001"],
-      clientUrls: ["http://127.0.0.1:4001"],
-      founders: [
-        { id: 7n, name: "n1", peerURLs: ["http://127.0.0.1:7001"], clientURLs: [] },
-      ],
+      peerUrls: memberOf(id).peerURLs,
+      clientUrls: [`http://127.0.0.1:${4000 + Number(id)}`],
+      founders: founders.map(memberOf),
     },
     store,
     members: new MemberRegistry(),
     raft,
     raftStorage,
-    send: (messages) => {
+    send: options.send ?? ((messages) => {
       throw new Error(`a sole voter sent ${messages.length} messages`);
-    },
+    }),
     wal,
     snapshots,
     codec: createMsgpackCodec(),
@@ -118,9 +140,40 @@ async function startNode(
   });
   node.start();
   started.push(node);
-  // The sole voter elects itself on its first tick.
-  await waitFor(() => node.status().state === "StateLeader");
   return { node, store, wal, snapshots, clock, fatal, raftStorage };
+}
+
+async function startNode(options: MemberOptions = {}) {
+  const member = createNode(options);
+  // The sole voter elects itself on its first tick.
+  await waitFor(() => member.node.status().state === "StateLeader");
+  return member;
+}
+
+/**
+ * Three members in one process; each message reaches its receiver on a later turn of the event
+ * loop, as over a socket.
+ */
+async function startCluster() {
+  const ids = [1n, 2n, 3n];
+  const members = new Map<bigint, ReturnType<typeof createNode>>();
+  const send = (messages: readonly Message[]) => {
+    for (const message of messages) {
+      setImmediate(() => members.get(message.to)?.node.step(message));
+    }
+  };
+  // A snapshot after every batch: each must find the WAL's commit at its index (write-free work
+  // applies entries before any Ready carries their commit).
+  for (const id of ids) {
+    members.set(id, createNode({ id, founders: ids, send, snapshotEntries: 1 }));
+  }
+  const leaderOf = () => [...members.values()].find((member) =>
+    member.node.status().state === "StateLeader"
+  );
+  await waitFor(() => leaderOf() !== undefined);
+  const leader = leaderOf() as ReturnType<typeof createNode>;
+  const followers = [...members.values()].filter((member) => member !== leader);
+  return { leader, followers };
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
@@ -262,6 +315,38 @@ describe("Node", () => {
     wal.holdSyncs = false;
     wal.heldSyncs.shift()?.();
     await Promise.all([writeB, writeC]);
+  });
+
+  test("an acknowledgement arriving during the leader's next fsync is answered before it", async () => {
+    const { leader, followers } = await startCluster();
+    await leader.node.propose(set("/warm", "0"));
+    // The followers hold "a" on disk but their fsyncs (hence their acknowledgements) wait.
+    for (const follower of followers) follower.wal.holdSyncs = true;
+    let acknowledgedA = false;
+    const writeA = leader.node.propose(set("/a", "1")).then(() => {
+      acknowledgedA = true;
+    });
+    await waitFor(() => followers.every((follower) => follower.wal.heldSyncs.length === 1));
+    // The leader's own write of "a" is done; its next batch's fsync now hangs.
+    leader.wal.holdSyncs = true;
+    const writeB = leader.node.propose(set("/b", "2"));
+    await waitFor(() => leader.wal.heldSyncs.length === 1);
+    for (const follower of followers) {
+      follower.wal.holdSyncs = false;
+      follower.wal.heldSyncs.shift()?.();
+    }
+    // Their acknowledgements commit "a" while the leader's fsync of "b" is still held.
+    await waitFor(() => acknowledgedA);
+    expect(leader.wal.heldSyncs).toHaveLength(1);
+    expect(leader.store.get("/a", { recursive: false, sorted: false }).node.value).toBe("1");
+    leader.wal.holdSyncs = false;
+    leader.wal.heldSyncs.shift()?.();
+    await Promise.all([writeA, writeB]);
+    for (const member of [leader, ...followers]) {
+      expect(member.fatal).toEqual([]);
+      expect(member.wal.markers.length).toBeGreaterThan(0);
+      expect(member.wal.markersAheadOfCommit).toEqual([]);
+    }
   });
 
   test("after stop, proposals are refused with 300", async () => {
