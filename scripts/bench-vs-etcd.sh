@@ -45,6 +45,8 @@ warmup_s=${BENCH_WARMUP_S:-2}
 keys=${BENCH_KEYS:-1000}
 value_bytes=${BENCH_VALUE_BYTES:-256}
 cairn_bin=${CAIRN_BIN:-$root/dist/cairn}
+# cairn reads CAIRN_* variables as flags and warns about unknown ones: keep this one to the script.
+unset CAIRN_BIN
 etcd_bin=${ETCD_BIN:-$(command -v etcd || true)}
 ready_timeout_s=30
 stop_timeout_s=10
