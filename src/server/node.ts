@@ -438,10 +438,15 @@ export class Node implements KeyValueNode {
         });
       }
     } catch (error) {
-      this.#options.logger.error("node loop failed", { error });
-      this.#stopping = true;
-      this.#options.onFatal(error);
+      this.#fail(error);
     }
+  }
+
+  /** The node's state can no longer be trusted (an assertion failed, the disk failed). */
+  #fail(error: unknown): void {
+    this.#options.logger.error("node loop failed", { error });
+    this.#stopping = true;
+    this.#options.onFatal(error);
   }
 
   /**
@@ -476,12 +481,17 @@ export class Node implements KeyValueNode {
    */
   readonly #takeWriteFreeWork = (): void => {
     this.#writeFreeScheduled = false;
-    if (!this.#writeFreeOpen) return;
-    const work = this.#raft.writeFreeReady();
-    if (work === null) return;
-    this.#sendMessages(work.messages);
-    this.#applyEntries(work.committedEntries);
-    this.#answerReads(work.readStates);
+    if (!this.#writeFreeOpen || this.#stopping) return;
+    try {
+      const work = this.#raft.writeFreeReady();
+      if (work === null) return;
+      this.#sendMessages(work.messages);
+      this.#applyEntries(work.committedEntries);
+      this.#answerReads(work.readStates);
+    } catch (error) {
+      // Outside the loop's own try: fail the node the same way.
+      this.#fail(error);
+    }
   };
 
   /** One Ready, in the order the Raft core's contract demands (see src/raft/index.ts). */
