@@ -29,6 +29,7 @@ import {
   emptyHardState,
 } from "../../src/raft/index.ts";
 import { type CrashMode, type DataDir, SimulatedFileSystem } from "../../src/storage/index.ts";
+import { durableBefore } from "../support/raft-network.ts";
 import type { Coverage } from "./coverage.ts";
 import { type Invariants, entryKey } from "./invariants.ts";
 import { KvStore, type KvResult } from "./kv.ts";
@@ -310,7 +311,9 @@ export class SimHost {
     let appliedEarly = 0;
     if (this.#environment.options.writeFreeReadys) {
       // As the real node does: what was durable before this Ready is applied before its write.
-      appliedEarly = this.#durableBefore(ready);
+      const storage = this.#storage;
+      assert(storage !== null, "A running host has storage");
+      appliedEarly = durableBefore(ready, storage.lastIndex());
       this.#applyEntries(ready.committedEntries.slice(0, appliedEarly));
       this.#serveReads();
       this.#writeFreeOpen = true;
@@ -318,21 +321,6 @@ export class SimHost {
     const disk = this.#environment.options.disk;
     const delay = this.#environment.diskPrng.nextInt(disk.writeLatencyMaxMs + 1);
     this.#stage(delay, "write", () => this.#writeStage(ready, appliedEarly));
-  }
-
-  /** How many of the Ready's committed entries were on this host's disk before it. */
-  #durableBefore(ready: Ready): number {
-    const storage = this.#storage;
-    assert(storage !== null, "A running host has storage");
-    if (ready.snapshot !== undefined) return 0;
-    const rewrittenFrom = ready.entries[0]?.index ?? Infinity;
-    const durableTo = Math.min(storage.lastIndex(), rewrittenFrom - 1);
-    let count = 0;
-    for (const entry of ready.committedEntries) {
-      if (entry.index > durableTo) break;
-      count++;
-    }
-    return count;
   }
 
   /**

@@ -211,7 +211,7 @@ export class RaftNetwork {
     const ready = member.node.ready();
     member.readys.push(ready);
     member.pending = ready;
-    member.pendingApplied = durableBefore(member, ready);
+    member.pendingApplied = durableBefore(ready, member.storage.lastIndex());
     applyEntries(member, ready.committedEntries.slice(0, member.pendingApplied));
     return ready;
   }
@@ -431,11 +431,15 @@ function persistReady(member: TestMember, ready: Ready): void {
   if (ready.hardState !== undefined) member.storage.setHardState(ready.hardState);
 }
 
-/** How many of a Ready's committed entries are in storage, untouched by its own entries. */
-function durableBefore(member: TestMember, ready: Ready): number {
+/**
+ * How many of a Ready's committed entries were durable before it: in stable storage (which ends
+ * at `storedLastIndex`) and not rewritten by the Ready's own entries. A node may apply these
+ * before the Ready's write.
+ */
+export function durableBefore(ready: Ready, storedLastIndex: number): number {
   if (ready.snapshot !== undefined) return 0;
   const rewrittenFrom = ready.entries[0]?.index ?? Infinity;
-  const durableTo = Math.min(member.storage.lastIndex(), rewrittenFrom - 1);
+  const durableTo = Math.min(storedLastIndex, rewrittenFrom - 1);
   const count = ready.committedEntries.findIndex((entry) => entry.index > durableTo);
   return count === -1 ? ready.committedEntries.length : count;
 }
