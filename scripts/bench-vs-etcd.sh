@@ -23,10 +23,16 @@
 # the faster minutes. BENCH_ROUNDS=N runs the whole comparison N times, swapping the order of the
 # targets every round, and the table gives each round's ratio and their median.
 #
+# The load generator is the cairn executable's own `bench` command, for both targets: compiled,
+# it costs about a third less CPU per request than run from source, CPU the servers share on a
+# small machine. Each workload's first BENCH_WARMUP_S (15 s) are not measured: a server runs for
+# days, and cairn's JIT needs about 10 s of load to compile its hot paths (BENCH_WARMUP_S=2
+# measures a cold start).
+#
 # Environment: BENCH_TARGETS ("etcd cairn"), BENCH_MEMBERS (1), BENCH_ENDPOINTS (all or leader),
 # BENCH_ROUNDS (1),
 # BENCH_WORKLOADS ("put:64 get:64 put:1"; an op, a client count and optionally ":quorum"),
-# BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_KEYS (1000), BENCH_VALUE_BYTES (256),
+# BENCH_DURATION_S (10), BENCH_WARMUP_S (15), BENCH_KEYS (1000), BENCH_VALUE_BYTES (256),
 # CAIRN_BIN (dist/cairn, built if missing), ETCD_BIN (etcd on PATH; Debian's etcd-server is
 # installed if missing).
 # Only the processes this script starts are stopped, by PID: each cluster after its workloads,
@@ -41,7 +47,7 @@ placement=${BENCH_ENDPOINTS:-all}
 rounds=${BENCH_ROUNDS:-1}
 workloads=${BENCH_WORKLOADS:-"put:64 get:64 put:1"}
 duration_s=${BENCH_DURATION_S:-10}
-warmup_s=${BENCH_WARMUP_S:-2}
+warmup_s=${BENCH_WARMUP_S:-15}
 keys=${BENCH_KEYS:-1000}
 value_bytes=${BENCH_VALUE_BYTES:-256}
 cairn_bin=${CAIRN_BIN:-$root/dist/cairn}
@@ -205,7 +211,7 @@ run_workloads() {
     [ "$mode" = quorum ] && extra=(--quorum)
     endpoints=$(bench_endpoints) || return 1
     echo "  $target: $op, $clients clients${mode:+, $mode}, ${duration_s} s, at $endpoints" >&2
-    if ! report=$("$bun" "$root/src/main.ts" bench --endpoints "$endpoints" --op "$op" \
+    if ! report=$("$cairn_bin" bench --endpoints "$endpoints" --op "$op" \
       --clients "$clients" --duration-s "$duration_s" --warmup-s "$warmup_s" --keys "$keys" \
       --value-bytes "$value_bytes" --json "${extra[@]}"); then
       echo "$target: the $workload workload failed" >&2
@@ -223,14 +229,17 @@ prepare_target() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
     etcd_bin=$(command -v etcd)
   fi
-  if [ "$1" = cairn ] && [ ! -x "$cairn_bin" ] && [ "$cairn_bin" = "$root/dist/cairn" ]; then
+  # The cairn executable is also the load generator, whatever the targets.
+  if [ ! -x "$cairn_bin" ] && [ "$cairn_bin" = "$root/dist/cairn" ]; then
     echo "building $cairn_bin" >&2
     "$bun" run build >&2
   fi
-  local binary=$cairn_bin
-  [ "$1" = etcd ] && binary=$etcd_bin
-  if [ ! -x "$binary" ]; then
-    echo "no $1 executable at \"$binary\"" >&2
+  if [ ! -x "$cairn_bin" ]; then
+    echo "no cairn executable (the load generator) at \"$cairn_bin\"" >&2
+    return 1
+  fi
+  if [ "$1" = etcd ] && [ ! -x "$etcd_bin" ]; then
+    echo "no etcd executable at \"$etcd_bin\"" >&2
     return 1
   fi
 }
@@ -284,6 +293,7 @@ if [ "$members" -gt 1 ]; then
 fi
 [ "$rounds" -gt 1 ] && echo "$rounds rounds, the order of the targets swapped every round."
 echo "$(nproc) cores; ${duration_s} s per workload after ${warmup_s} s warm-up; $keys keys;" \
-  "$value_bytes-byte values; load average at start: $load_at_start"
+  "$value_bytes-byte values; load average at start: $load_at_start;" \
+  "load generator: $(basename "$cairn_bin") bench"
 echo
 "$bun" "$root/scripts/bench-table.ts" "$results"
