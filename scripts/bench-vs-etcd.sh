@@ -24,7 +24,7 @@
 # targets every round, and the table gives each round's ratio and their median.
 #
 # The load generator is the cairn executable's own `bench` command, for both targets: compiled,
-# it costs about a third less CPU per request than run from source, CPU the servers share on a
+# it costs about 30% less CPU per request than run from source, CPU the servers share on a
 # small machine. Each workload's first BENCH_WARMUP_S (15 s) are not measured: a server runs for
 # days, and cairn's JIT needs about 10 s of load to compile its hot paths (BENCH_WARMUP_S=2
 # measures a cold start).
