@@ -6,7 +6,7 @@
  */
 import { cairnVersion, runCli } from "./cli/index.ts";
 import type { Config } from "./config.ts";
-import { type Listening, createApp, listen } from "./http/index.ts";
+import { type Listening, createApp, listen, plainReadServer } from "./http/index.ts";
 import { allocatorEnvironment } from "./lib/allocator-tuning.ts";
 import { systemClock } from "./lib/clock.ts";
 import { type Logger, createJsonLogger } from "./lib/log.ts";
@@ -28,12 +28,9 @@ async function serve(config: Config): Promise<void> {
     removed = () => resolve("removed");
   });
   const member = await openMemberOrExit(config, logger, () => removed());
-  const app = createApp({
-    node: member.node,
-    limits: config.limits,
-    logger,
-    version: cairnVersion,
-  });
+  const httpDeps = { node: member.node, limits: config.limits, logger, version: cairnVersion };
+  const app = createApp(httpDeps);
+  const beforeRouting = plainReadServer(httpDeps);
   const listeners: Listening[] = config.listenClientUrls.map((url) => {
     const { hostname, port } = new URL(url);
     return listen(app, {
@@ -42,6 +39,7 @@ async function serve(config: Config): Promise<void> {
       requestBodyBytesMax: config.limits.requestBodyBytesMax,
       requestsInFlightMax: config.limits.clientConnectionsMax,
       clusterId: member.node.status().clusterId,
+      beforeRouting,
     });
   });
   logger.info("serving", { clientUrls: config.listenClientUrls, dataDir: config.dataDir });

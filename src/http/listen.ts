@@ -7,6 +7,7 @@
 import { defaultLimits } from "../limits.ts";
 import { EtcdError, ErrorCode } from "../store/errors.ts";
 import type { CairnApp } from "./app.ts";
+import type { BeforeRouting } from "./keys/plain-read.ts";
 import { etcdErrorResponse } from "./responses.ts";
 
 /** Where to listen. */
@@ -23,6 +24,8 @@ export interface ListenOptions {
   readonly requestsInFlightMax?: number;
   /** The cluster id for the busy answer's `X-Etcd-Cluster-Id`. */
   readonly clusterId?: string;
+  /** Answers some requests before the app routes them (see `plainReadServer`). */
+  readonly beforeRouting?: BeforeRouting;
 }
 
 /** A running server. */
@@ -41,6 +44,7 @@ export function listen(app: CairnApp, options: ListenOptions): Listening {
   const bodyBytesMax = options.requestBodyBytesMax ?? defaultLimits.requestBodyBytesMax;
   const requestsInFlightMax = options.requestsInFlightMax ?? defaultLimits.clientConnectionsMax;
   const clusterId = options.clusterId ?? "";
+  const beforeRouting = options.beforeRouting ?? declineAll;
   const server = Bun.serve({
     hostname: options.hostname,
     port: options.port,
@@ -51,7 +55,7 @@ export function listen(app: CairnApp, options: ListenOptions): Listening {
     fetch: (request, running) => {
       // pendingRequests counts this request too.
       if (running.pendingRequests > requestsInFlightMax) return busyResponse(clusterId);
-      return app.handle(routableRequest(request));
+      return beforeRouting(request) ?? app.handle(routableRequest(request));
     },
   });
   const port = server.port;
@@ -60,6 +64,10 @@ export function listen(app: CairnApp, options: ListenOptions): Listening {
 }
 
 // --- internal ---
+
+function declineAll(): undefined {
+  return undefined;
+}
 
 function busyResponse(clusterId: string): Response {
   const cause = "the member is at its limit of requests in flight (--client-connections-max)";

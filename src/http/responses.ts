@@ -14,28 +14,6 @@ export const corsHeaders = {
   "Access-Control-Allow-Headers": "accept, content-type, authorization",
 } as const;
 
-/**
- * The headers of a successful key-space response (reads, writes, watches). Written as one
- * object literal: Bun builds a response from it several times faster than from a spread.
- */
-export function keyResponseHeaders(options: {
-  readonly clusterId: string;
-  readonly etcdIndex: number;
-  readonly raftIndex: number;
-  readonly raftTerm: number;
-}): HeaderRecord {
-  return {
-    "Access-Control-Allow-Origin": corsHeaders["Access-Control-Allow-Origin"],
-    "Access-Control-Allow-Methods": corsHeaders["Access-Control-Allow-Methods"],
-    "Access-Control-Allow-Headers": corsHeaders["Access-Control-Allow-Headers"],
-    "Content-Type": "application/json",
-    "X-Etcd-Cluster-Id": options.clusterId,
-    "X-Etcd-Index": String(options.etcdIndex),
-    "X-Raft-Index": String(options.raftIndex),
-    "X-Raft-Term": String(options.raftTerm),
-  };
-}
-
 /** The `Allow` header of the key space's 405. */
 export const keysAllow = "HEAD,GET,PUT,POST,DELETE";
 

@@ -6,7 +6,7 @@
  * need to move time or inspect the member declare it and are skipped by drivers without one.
  */
 import { afterEach, beforeEach, describe } from "bun:test";
-import { createApp, listen } from "../../src/http/index.ts";
+import { createApp, listen, plainReadServer } from "../../src/http/index.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import { defaultLimits, type Limits } from "../../src/limits.ts";
 import { limitFlagNames } from "../../src/cli/serve-flags.ts";
@@ -52,18 +52,20 @@ export const inProcessDriver: HttpDriver = {
 
 /**
  * The same app behind `listen` (Bun.serve) on a free loopback port, driven with `fetch`: the
- * socket path of every suite, short of the compiled binary.
+ * socket path of every suite, short of the compiled binary, plain reads included.
  */
 export const socketDriver: HttpDriver = {
   name: "bun-serve",
   hasNode: true,
   open: (limits) => {
     const node = new MemoryNode(limits);
-    const app = createApp({ node, limits, logger: silentLogger, version: "0.1.0-test" });
-    const server = listen(app, {
+    const deps = { node, limits, logger: silentLogger, version: "0.1.0-test" };
+    // Plain reads take the short way in here (and in the binary), the route in-process.
+    const server = listen(createApp(deps), {
       hostname: "127.0.0.1",
       port: 0,
       requestBodyBytesMax: limits.requestBodyBytesMax,
+      beforeRouting: plainReadServer(deps),
     });
     const origin = `http://127.0.0.1:${server.port}`;
     return Promise.resolve({

@@ -42,6 +42,8 @@ export class MemoryNode implements KeyValueNode {
   leaderId = testMemberId;
   /** Tests set this to see a member cut off from its leader refuse watches. */
   leaderLost = false;
+  /** The term reported in `X-Raft-Term`; tests move it to see an election in the headers. */
+  raftTerm = 2;
 
   constructor(limits: Limits = defaultLimits, startWallMs = Date.UTC(2026, 10, 24, 1, 31, 9, 536)) {
     this.store = new Store({
@@ -80,7 +82,7 @@ export class MemoryNode implements KeyValueNode {
       state: this.state,
       leaderId: this.leaderId,
       raftIndex: this.#raftIndex,
-      raftTerm: 2,
+      raftTerm: this.raftTerm,
       startTimeMs: this.#startTimeMs,
       leaderStartTimeMs: this.#startTimeMs + 901.707,
       recvAppendRequestCount: 0,

@@ -7,17 +7,16 @@
 import { Elysia } from "elysia";
 import { assert } from "../../lib/assert.ts";
 import { ErrorCode, EtcdError } from "../../store/errors.ts";
-import type { StoreEvent } from "../../store/types.ts";
 import type { HttpDeps } from "../deps.ts";
 import { type FormValues, parseFormInto } from "../form.ts";
 import { readFormBody } from "../request-body.ts";
 import { decodePath, splitRequestUrl } from "../request-target.ts";
-import { keyResponseHeaders, keysAllow, methodNotAllowedResponse } from "../responses.ts";
+import { keysAllow, methodNotAllowedResponse } from "../responses.ts";
 import { eventJson } from "./event-json.ts";
+import { KeyResponseWriter } from "./key-responses.ts";
 import {
   type KeyMethod,
   applyWrite,
-  isCreated,
   keyFromPath,
   parseKeyParameters,
   readKey,
@@ -31,7 +30,9 @@ import { openWatchBody } from "./watch.ts";
  * @param deps The member, limits and logger the routes use.
  */
 export function keysRoutes(deps: HttpDeps) {
-  const serve = (request: Request, method: KeyMethod) => serveKeys(deps, request, method);
+  const responses = new KeyResponseWriter(deps.node);
+  const serve = (request: Request, method: KeyMethod) =>
+    serveKeys({ deps, responses }, request, method);
   const read = (request: Request) => {
     // Elysia routes HEAD, and methods it does not know, to GET handlers.
     const method = request.method;
@@ -56,13 +57,24 @@ interface ParsedKeyRequest {
   readonly parameters: KeyParameters;
 }
 
-async function serveKeys(deps: HttpDeps, request: Request, method: KeyMethod): Promise<Response> {
+/** What the handlers share: the member and the response writer. */
+interface KeysContext {
+  readonly deps: HttpDeps;
+  readonly responses: KeyResponseWriter;
+}
+
+async function serveKeys(
+  context: KeysContext,
+  request: Request,
+  method: KeyMethod,
+): Promise<Response> {
+  const { deps, responses } = context;
   const { key, parameters } = await parseKeyRequest(deps, request, method);
   const { node } = deps;
   if (method === "GET" || method === "HEAD") {
-    if (parameters.wait && !parameters.quorum) return openWatch(deps, request, key, parameters);
+    if (parameters.wait && !parameters.quorum) return openWatch(context, request, key, parameters);
     const event = await readKey(node, key, parameters);
-    return eventResponse(deps, event, false);
+    return responses.event(event, false);
   }
   const command = writeCommand({
     method,
@@ -72,7 +84,7 @@ async function serveKeys(deps: HttpDeps, request: Request, method: KeyMethod): P
     nowMs: node.clock.wallMs(),
   });
   const event = await applyWrite(node, command);
-  return eventResponse(deps, event, parameters.noValueOnSuccess);
+  return responses.event(event, parameters.noValueOnSuccess);
 }
 
 async function parseKeyRequest(
@@ -98,22 +110,13 @@ function throwIfFormError(error: string | null): void {
   if (error !== null) throw new EtcdError(ErrorCode.invalidForm, error, 0);
 }
 
-function eventResponse(deps: HttpDeps, event: StoreEvent, noValueOnSuccess: boolean): Response {
-  const { node } = deps;
-  const body = eventJson(event, node.clock.wallMs(), noValueOnSuccess);
-  const { clusterId, raftIndex, raftTerm } = node.headerStatus();
-  return new Response(body, {
-    status: isCreated(event) ? 201 : 200,
-    headers: keyResponseHeaders({ clusterId, etcdIndex: event.index, raftIndex, raftTerm }),
-  });
-}
-
 function openWatch(
-  deps: HttpDeps,
+  context: KeysContext,
   request: Request,
   key: string,
   parameters: KeyParameters,
 ): Response {
+  const { deps, responses } = context;
   const { node } = deps;
   if (node.leaderLost) {
     throw new EtcdError(ErrorCode.leaderElect, "member has no leader", node.store.index);
@@ -130,9 +133,5 @@ function openWatch(
     encode: (event) => eventJson(event, node.clock.wallMs(), false),
     signal: request.signal,
   });
-  const { clusterId, raftIndex, raftTerm } = node.headerStatus();
-  return new Response(body, {
-    status: 200,
-    headers: keyResponseHeaders({ clusterId, etcdIndex: watcher.startIndex, raftIndex, raftTerm }),
-  });
+  return responses.watch(body, watcher.startIndex);
 }
