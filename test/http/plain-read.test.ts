@@ -126,5 +126,8 @@ describe("KeyResponseWriter", () => {
     expect(later.headers.get("x-etcd-index")).toBe(String(event.index + 5));
     expect(later.headers.get("x-raft-term")).toBe("3");
     expect(later.headers.get("x-etcd-cluster-id")).toBe(first.headers.get("x-etcd-cluster-id"));
+    const again = writer.event(event, false);
+    expect(again.headers.get("x-etcd-index")).toBe(String(event.index));
+    expect(again.headers.get("x-raft-term")).toBe("3");
   });
 });

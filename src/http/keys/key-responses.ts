@@ -2,8 +2,8 @@
  * @module
  * The successful answers of the key space (an event, or the head of a watch) with etcd's headers.
  * The headers come from one template per writer, updated in place: Bun copies a `Headers` object
- * into each `Response` it builds, and setting the two indexes that change costs less than half
- * of building all eight headers from a record (docs/PERFORMANCE.md, eighth session). Reads are
+ * into each `Response` it builds, and setting the values that changed costs less than half of
+ * building all eight headers from a record (docs/PERFORMANCE.md, eighth session). Reads are
  * most of a member's load, so this is on the hot path.
  */
 import type { KeyValueNode } from "../../server/types.ts";
@@ -16,8 +16,11 @@ import { isCreated } from "./service.ts";
 export class KeyResponseWriter {
   readonly #node: KeyValueNode;
   readonly #headers: Headers;
+  // What the template holds now: a value is set only when it changes.
   #clusterId = "";
   #raftTerm = -1;
+  #etcdIndex = -1;
+  #raftIndex = -1;
 
   constructor(node: KeyValueNode) {
     this.#node = node;
@@ -66,8 +69,14 @@ export class KeyResponseWriter {
       headers.set("X-Raft-Term", String(raftTerm));
       this.#raftTerm = raftTerm;
     }
-    headers.set("X-Etcd-Index", String(etcdIndex));
-    headers.set("X-Raft-Index", String(raftIndex));
+    if (etcdIndex !== this.#etcdIndex) {
+      headers.set("X-Etcd-Index", String(etcdIndex));
+      this.#etcdIndex = etcdIndex;
+    }
+    if (raftIndex !== this.#raftIndex) {
+      headers.set("X-Raft-Index", String(raftIndex));
+      this.#raftIndex = raftIndex;
+    }
     return headers;
   }
 }
