@@ -24,7 +24,7 @@ export class KeyResponseWriter {
 
   constructor(node: KeyValueNode) {
     this.#node = node;
-    // The order Bun writes them in; the changing values are set before every use.
+    // The order Bun writes them in; `#headersAt` keeps the changing values current.
     this.#headers = new Headers({
       ...corsHeaders,
       "Content-Type": "application/json",

@@ -67,7 +67,7 @@ function parsePlainRead(url: string): PlainRead | null {
   return { key: keyFromPath(path), parameters };
 }
 
-/** The raw paths the `/v2/keys` routes match (Elysia routes on the raw path too). */
+/** Raw paths the `/v2/keys` routes certainly match; any other is left to Elysia's router. */
 function isKeySpacePath(rawPath: string): boolean {
   if (!rawPath.startsWith(keysPrefix)) return false;
   return rawPath.length === keysPrefix.length || rawPath.charCodeAt(keysPrefix.length) === 0x2f;
