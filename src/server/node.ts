@@ -751,7 +751,6 @@ function countUpTo(entries: readonly Entry[], index: number): number {
   return count;
 }
 
-
 function memberState(role: string): NodeStatus["state"] {
   if (role === "leader") return "StateLeader";
   if (role === "candidate" || role === "preCandidate") return "StateCandidate";
